@@ -1,0 +1,1 @@
+"""Shipped core configurations (TOML), loadable by name with ``spikecore.load_config``."""

@@ -1,0 +1,508 @@
+"""The timestep engine: phases of a timestep, AER input, output serializer and host access.
+
+The engine owns every memory of the core (:class:`CoreMemories`). While idle it merges AER
+input events into the row queue and serves memory accesses from the command unit; a START
+runs the phases of docs/semantics.md ("Schedule"), each a pipeline issuing one memory word
+per cycle:
+
+* **rows**: every queued row streams ``groups`` weight words into the accumulators
+  (``lanes`` SOP a cycle); plastic rows are depressed on the way (read-modify-write);
+* **neurons**: ``groups`` words of neuron state go through :class:`NeuronUpdate`; groups with a
+  spike are appended to the spike list;
+* **learn** (when learning): every row's pre-trace is updated, and every (row, spiking group)
+  word is potentiated;
+* **output**, alongside learn: the spike list is serialized into AER output events (and, when
+  recurrent, into the row queue for the next step).
+"""
+
+import enum
+
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from spikecore.regmap import DATA_BITS
+from .arith import trace_update
+from .layouts import aer_in_shape, aer_out_layout, lanes_of, param_layout
+from .memories import CoreMemories, memory_targets
+from .neuron import NeuronUpdate
+from .stdp import WeightUpdate, learning_step
+
+__all__ = ["Engine", "AccessOp", "access_layout", "EngineEvents"]
+
+
+class AccessOp(enum.IntEnum):
+    """What the command unit asks of the engine."""
+    READ = 0
+    WRITE = 1
+    START = 2
+    CLEAR = 3
+
+
+def access_layout(cfg):
+    """A request from the command unit: one memory element, a START, or a CLEAR."""
+    targets = memory_targets(cfg)
+    word_bits = max(1, (cfg.n_rows * cfg.groups - 1).bit_length())
+    return data.StructLayout({
+        "op": AccessOp,
+        "target": unsigned(max(1, (len(targets) - 1).bit_length())),
+        "word": unsigned(word_bits),
+        "lane": unsigned(max(1, (cfg.lanes - 1).bit_length())),
+        "data": unsigned(DATA_BITS),
+    })
+
+
+class EngineEvents(data.Struct):
+    """One-cycle strobes that the register file counts."""
+    sop_word: 1      # one weight word (``lanes`` SOPs) accumulated
+    in_spike: 1      # an AER event accepted
+    dup_spike: 1     # an AER event merged into an axon already spiking
+    bad_axon: 1      # an AER event dropped: no such axon
+    out_spike: 1     # an AER output event handed over
+    step_done: 1     # the last busy cycle of a timestep
+
+
+class Engine(wiring.Component):
+    """The timestep engine of one core.
+
+    Parameters
+    ----------
+    cfg : CoreConfig
+
+    Members
+    -------
+    aer_in : In(stream.Signature(axon id))
+        AER input; accepted only while idle (backpressure while a timestep runs).
+    aer_out : Out(stream.Signature(aer_out_layout(cfg)))
+        AER output: one event per spike, ascending neuron order within a timestep.
+    access : In(stream.Signature(access_layout(cfg)))
+        Requests from the command unit, served while idle; ``ready`` marks completion, and
+        ``rdata`` holds the value read (sign-extended) in that cycle.
+    rdata : Out(DATA_BITS)
+    params : In(param_layout(cfg))
+        Runtime parameters (stable while busy: the command unit refuses writes then).
+    timestep : In(timestep_bits)
+        Number of the running timestep, carried by output events.
+    busy : Out(1)
+    events : Out(EngineEvents)
+    """
+
+    def __init__(self, cfg):
+        self._cfg = cfg
+        super().__init__({
+            "aer_in": In(stream.Signature(aer_in_shape(cfg))),
+            "aer_out": Out(stream.Signature(aer_out_layout(cfg))),
+            "access": In(stream.Signature(access_layout(cfg))),
+            "rdata": Out(DATA_BITS),
+            "params": In(param_layout(cfg)),
+            "timestep": In(cfg.timestep_bits),
+            "busy": Out(1),
+            "events": Out(EngineEvents),
+        })
+
+    def elaborate(self, platform):
+        cfg = self._cfg
+        m = Module()
+        mem = self.mem = CoreMemories(cfg)
+        mem.add_to(m)
+        rd, wr, queue = mem.rd, mem.wr, mem.queue
+        p = self.params
+        G = cfg.groups
+        row_shape = unsigned(queue.width)
+        group_shape = unsigned(max(1, (G - 1).bit_length()))
+
+        # Learning is fixed for the whole step (parameter writes are refused while busy).
+        learn = Signal()
+        if cfg.stdp:
+            m.d.comb += learn.eq(p.learn)
+
+        # -- phase control ---------------------------------------------------------------
+        row = Signal(row_shape)              # the streaming row
+        group = Signal(group_shape)          # issue counters
+        row_k = Signal(range(max(2, cfg.n_rows + 1)))
+        entry_k = Signal(range(G + 1))
+        n_entries = Signal(range(G + 1))     # spike-list length of this step
+        drain = Signal(range(8))
+        rows_issue = Signal()
+        neuron_issue = Signal()
+        learn_issue = Signal()
+        post_start = Signal()                # first cycle of POST: learn and output begin
+        learn_busy = Signal()                # learn issue or its pipeline still running
+        out_busy = Signal()                  # the serializer still has events
+        learn_last = Signal()                # comb: learning ends this cycle
+        out_last = Signal()                  # comb: output ends this cycle
+
+        def weight_word(r, g):
+            return r * G + g
+
+        access = self.access.payload
+        targets = memory_targets(cfg)
+        target_is = {name: access.target == i for i, name in enumerate(targets)}
+        aer_id = Signal(aer_in_shape(cfg))
+        clear_k = Signal(range(max(G, cfg.n_rows) + 1))
+
+        with m.FSM(name="phase") as fsm:
+            with m.State("IDLE"):
+                with m.If(self.access.valid):
+                    with m.Switch(access.op):
+                        with m.Case(AccessOp.START):
+                            m.d.comb += self.access.ready.eq(1)
+                            m.d.sync += group.eq(0)
+                            with m.If(queue.r_rdy):
+                                m.d.comb += queue.r_en.eq(1)
+                                m.d.sync += row.eq(queue.r_data)
+                                m.next = "ROWS"
+                            with m.Else():
+                                m.next = "NEURONS"
+                        with m.Case(AccessOp.WRITE):
+                            m.d.comb += self.access.ready.eq(1)
+                        with m.Case(AccessOp.READ):
+                            m.next = "READ"
+                        with m.Case(AccessOp.CLEAR):
+                            m.d.sync += clear_k.eq(0)
+                            m.next = "CLEAR"
+                with m.Else():
+                    m.d.comb += self.aer_in.ready.eq(1)
+                    with m.If(self.aer_in.valid):
+                        with m.If(self.aer_in.payload < cfg.n_axons):
+                            m.d.sync += aer_id.eq(self.aer_in.payload)
+                            m.next = "AER"
+                        with m.Else():
+                            m.d.comb += self.events.bad_axon.eq(1)
+            with m.State("AER"):
+                # The spiked bit of the axon, read last cycle, decides: new or merged.
+                with m.If(rd["spiked"].data):
+                    m.d.comb += self.events.dup_spike.eq(1)
+                with m.Else():
+                    m.d.comb += [
+                        self.events.in_spike.eq(1),
+                        wr["spiked"].addr.eq(aer_id),
+                        wr["spiked"].data.eq(1),
+                        wr["spiked"].en.eq(1),
+                        queue.w_en.eq(1),
+                        queue.w_data.eq(aer_id),
+                    ]
+                m.next = "IDLE"
+            with m.State("READ"):
+                m.d.comb += self.access.ready.eq(1)
+                m.next = "IDLE"
+            with m.State("CLEAR"):
+                m.d.comb += queue.r_en.eq(1)        # discard queued input and recurrent rows
+                with m.If(clear_k == max(G, cfg.n_rows) - 1):
+                    with m.If(~queue.r_rdy):
+                        m.d.comb += self.access.ready.eq(1)
+                        m.next = "IDLE"
+                with m.Else():
+                    m.d.sync += clear_k.eq(clear_k + 1)
+            with m.State("ROWS"):
+                m.d.comb += rows_issue.eq(1)
+                m.d.sync += group.eq(group + 1)
+                with m.If(group == G - 1):
+                    m.d.sync += group.eq(0)
+                    with m.If(queue.r_rdy):
+                        m.d.comb += queue.r_en.eq(1)
+                        m.d.sync += row.eq(queue.r_data)
+                    with m.Else():
+                        m.d.sync += drain.eq(0)
+                        m.next = "ROWS_DRAIN"
+            with m.State("ROWS_DRAIN"):
+                # The last accumulator writes land before the neuron pass reads them.
+                m.d.sync += drain.eq(drain + 1)
+                with m.If(drain == 1):
+                    m.next = "NEURONS"
+            with m.State("NEURONS"):
+                m.d.comb += neuron_issue.eq(1)
+                m.d.sync += group.eq(group + 1)
+                with m.If(group == G - 1):
+                    m.d.sync += [group.eq(0), drain.eq(0)]
+                    m.next = "NEURONS_DRAIN"
+            with m.State("NEURONS_DRAIN"):
+                # The spike list is complete after the last neuron write.
+                m.d.sync += drain.eq(drain + 1)
+                with m.If(drain == 1):
+                    m.d.sync += [post_start.eq(1), row_k.eq(0), entry_k.eq(0)]
+                    m.next = "POST"
+            with m.State("POST"):
+                m.d.sync += post_start.eq(0)
+                with m.If((learn_last | ~learn_busy) & (out_last | ~out_busy)):
+                    m.d.comb += self.events.step_done.eq(1)
+                    m.next = "IDLE"
+
+        # -- host access: reads and writes of single elements ----------------------------
+        lane_sel = access.lane
+        rdata = Signal(signed(DATA_BITS))
+        idle_write = Signal()
+        idle_read = Signal()
+        m.d.comb += self.busy.eq(~(fsm.ongoing("IDLE") | fsm.ongoing("AER") |
+                                   fsm.ongoing("READ") | fsm.ongoing("CLEAR")))
+        with m.If(fsm.ongoing("IDLE") & self.access.valid):
+            m.d.comb += [idle_write.eq(access.op == AccessOp.WRITE),
+                         idle_read.eq(access.op == AccessOp.READ)]
+        read_target = Signal.like(access.target)
+        read_lane = Signal.like(access.lane)
+        with m.If(idle_read):
+            m.d.sync += [read_target.eq(access.target), read_lane.eq(access.lane)]
+        for i, name in enumerate(targets):
+            port_rd, port_wr = rd[name], wr[name]
+            lane_granular = name in ("weight", *mem.neuron)
+            with m.If((idle_read | idle_write) & target_is[name]):
+                m.d.comb += port_rd.addr.eq(access.word)
+            with m.If(idle_write & target_is[name]):
+                m.d.comb += port_wr.addr.eq(access.word)
+                if lane_granular:
+                    for lane in range(cfg.lanes):
+                        m.d.comb += port_wr.data[lane].eq(access.data)
+                    m.d.comb += port_wr.en.eq(1 << lane_sel)
+                else:
+                    m.d.comb += [port_wr.data.eq(access.data), port_wr.en.eq(1)]
+            with m.If(read_target == i):
+                if lane_granular:
+                    lanes = port_rd.data
+                    with m.Switch(read_lane):
+                        for lane in range(cfg.lanes):
+                            with m.Case(lane):
+                                m.d.comb += rdata.eq(lanes[lane])
+                else:
+                    m.d.comb += rdata.eq(port_rd.data)
+        m.d.comb += self.rdata.eq(rdata)
+
+        # AER: read the axon's spiked bit in the accepting cycle.
+        with m.If(self.aer_in.valid & self.aer_in.ready):
+            m.d.comb += rd["spiked"].addr.eq(self.aer_in.payload)
+
+        # CLEAR: sweep zeros through the dynamic state and the spiked bits.
+        with m.If(fsm.ongoing("CLEAR")):
+            for name in ("v", "i", "ref", "post_trace"):
+                if name in wr:
+                    with m.If(clear_k < G):
+                        m.d.comb += [wr[name].addr.eq(clear_k), wr[name].en.eq(-1)]
+                        for lane in range(cfg.lanes):
+                            m.d.comb += wr[name].data[lane].eq(0)
+            for name in ("pre_trace", "spiked"):
+                if name in wr:
+                    with m.If(clear_k < cfg.n_rows):
+                        m.d.comb += [wr[name].addr.eq(clear_k), wr[name].en.eq(1),
+                                     wr[name].data.eq(0)]
+
+        # -- rows: stream each row into the accumulators, depressing plastic rows ---------
+        # S0 issues the reads, S1 registers the read data, S2 accumulates and writes back.
+        s1 = _stage(m, "row_s1", group=group_shape, word=rd["weight"].addr.shape(),
+                    row=row_shape, first=1)
+        s2 = _stage(m, "row_s2", group=group_shape, word=rd["weight"].addr.shape(),
+                    row=row_shape, first=1)
+        s2_w = Signal.like(rd["weight"].data, name="row_s2_w")
+        s2_acc = Signal.like(rd["acc"].data, name="row_s2_acc")
+        s2_trace = Signal(lanes_of(unsigned(cfg.trace_bits), cfg), name="row_s2_trace")
+        s2_plastic = Signal(name="row_s2_plastic")
+        with m.If(rows_issue):
+            m.d.comb += [
+                rd["weight"].addr.eq(weight_word(row, group)),
+                rd["acc"].addr.eq(group),
+            ]
+            if cfg.stdp:
+                m.d.comb += [rd["post_trace"].addr.eq(group), rd["plastic"].addr.eq(row)]
+        m.d.sync += [
+            s1.valid.eq(rows_issue), s1.group.eq(group), s1.word.eq(weight_word(row, group)),
+            s1.row.eq(row), s1.first.eq(group == 0),
+            s2.valid.eq(s1.valid), s2.group.eq(s1.group), s2.word.eq(s1.word),
+            s2.row.eq(s1.row), s2.first.eq(s1.first),
+            s2_w.eq(rd["weight"].data), s2_acc.eq(rd["acc"].data),
+        ]
+        if cfg.stdp:
+            m.d.sync += [s2_trace.eq(rd["post_trace"].data), s2_plastic.eq(rd["plastic"].data)]
+        acc_in = Signal.like(rd["acc"].data, name="row_acc_in")
+        acc_sum = Signal.like(rd["acc"].data, name="row_acc_sum")
+        m.d.comb += acc_in.eq(s2_acc)
+        if G == 1:
+            # A single group: consecutive rows hit the same accumulator word back to back;
+            # forward the sum written one cycle ago (older writes come through the port).
+            last_sum = Signal.like(acc_sum)
+            last_valid = Signal()
+            m.d.sync += [last_sum.eq(acc_sum), last_valid.eq(s2.valid)]
+            with m.If(last_valid):
+                m.d.comb += acc_in.eq(last_sum)
+        for lane in range(cfg.lanes):
+            m.d.comb += acc_sum[lane].eq(acc_in[lane] + s2_w[lane])
+        with m.If(s2.valid):
+            m.d.comb += [
+                wr["acc"].addr.eq(s2.group), wr["acc"].data.eq(acc_sum), wr["acc"].en.eq(1),
+                wr["spiked"].addr.eq(s2.row), wr["spiked"].data.eq(learn),
+                wr["spiked"].en.eq(s2.first),
+                self.events.sop_word.eq(1),
+            ]
+        if cfg.stdp:
+            m.submodules.depress = depress = WeightUpdate(cfg, depress=True)
+            m.d.comb += [depress.w.eq(s2_w), depress.params.eq(p)]
+            for lane in range(cfg.lanes):
+                m.d.comb += depress.dw[lane].eq(
+                    learning_step(s2_trace[lane], p.ltd_rate, p.ltd_shift))
+            with m.If(s2.valid & learn & s2_plastic):
+                m.d.comb += [wr["weight"].addr.eq(s2.word), wr["weight"].data.eq(depress.next),
+                             wr["weight"].en.eq(-1)]
+
+        # -- neurons: update each group, append spiking groups to the spike list ----------
+        n1 = _stage(m, "neu_s1", group=group_shape)
+        n2 = _stage(m, "neu_s2", group=group_shape)
+        m.submodules.neuron = neuron = NeuronUpdate(cfg)
+        with m.If(neuron_issue):
+            m.d.comb += rd["acc"].addr.eq(group)
+            for name in mem.neuron:
+                m.d.comb += rd[name].addr.eq(group)
+        m.d.sync += [n1.valid.eq(neuron_issue), n1.group.eq(group),
+                     n2.valid.eq(n1.valid), n2.group.eq(n1.group),
+                     neuron.acc.eq(rd["acc"].data)]
+        for name in mem.neuron:
+            m.d.sync += getattr(neuron.state, name).eq(rd[name].data)
+        m.d.comb += [neuron.params.eq(p), neuron.learn.eq(learn)]
+        with m.If(fsm.ongoing("IDLE") & self.access.valid & (access.op == AccessOp.START)):
+            m.d.sync += n_entries.eq(0)
+        with m.If(n2.valid):
+            for name in mem.neuron:
+                if name == "bias":
+                    continue
+                m.d.comb += [wr[name].addr.eq(n2.group),
+                             wr[name].data.eq(getattr(neuron.next, name)),
+                             wr[name].en.eq(-1)]
+            m.d.comb += [wr["acc"].addr.eq(n2.group), wr["acc"].data.eq(0),
+                         wr["acc"].en.eq(1)]
+            with m.If(neuron.spike.any()):
+                m.d.comb += [wr["spikes"].addr.eq(n_entries), wr["spikes"].en.eq(1),
+                             wr["spikes"].data.group.eq(n2.group),
+                             wr["spikes"].data.mask.eq(neuron.spike)]
+                m.d.sync += n_entries.eq(n_entries + 1)
+
+        # -- learn: pre-traces, then potentiate each (row, spiking group) word ------------
+        if cfg.stdp:
+            self._learn(m, cfg, learn, fsm, drain, row_k, entry_k, n_entries, learn_busy,
+                        learn_last, row_shape, weight_word)
+
+        # -- output: serialize the spike list into AER events -----------------------------
+        self._output(m, cfg, post_start, n_entries, out_busy, out_last)
+        return m
+
+    def _learn(self, m, cfg, learn, fsm, drain, row_k, entry_k, n_entries, learn_busy,
+               learn_last, row_shape, weight_word):
+        rd, wr, p = self.mem.rd, self.mem.wr, self.params
+        issuing = Signal(name="learn_issuing")
+        with m.If(fsm.ongoing("NEURONS_DRAIN") & (drain == 1) & learn):
+            m.d.sync += issuing.eq(1)       # the first issue is the first cycle of POST
+        l1 = _stage(m, "learn_s1", row=row_shape, first=1)
+        l2 = _stage(m, "learn_s2", row=row_shape, first=1)
+        l3 = _stage(m, "learn_s3", word=rd["weight"].addr.shape(), write=1,
+                    mask=cfg.lanes)
+        l4 = _stage(m, "learn_s4", word=rd["weight"].addr.shape(), write=1,
+                    mask=cfg.lanes)
+        last_entry = Signal()
+        m.d.comb += last_entry.eq((entry_k + 1 >= n_entries))
+        with m.If(issuing):
+            m.d.comb += [rd["pre_trace"].addr.eq(row_k), rd["plastic"].addr.eq(row_k),
+                         rd["spiked"].addr.eq(row_k), rd["spikes_learn"].addr.eq(entry_k)]
+            m.d.sync += entry_k.eq(entry_k + 1)
+            with m.If(last_entry):
+                m.d.sync += [entry_k.eq(0), row_k.eq(row_k + 1)]
+                with m.If(row_k == cfg.n_rows - 1):
+                    m.d.sync += issuing.eq(0)
+        l2_trace = Signal(unsigned(cfg.trace_bits))
+        l2_plastic = Signal()
+        l2_spiked = Signal()
+        l2_entry = Signal.like(rd["spikes_learn"].data)
+        m.d.sync += [
+            l1.valid.eq(issuing), l1.row.eq(row_k), l1.first.eq(entry_k == 0),
+            l2.valid.eq(l1.valid), l2.row.eq(l1.row), l2.first.eq(l1.first),
+            l2_trace.eq(rd["pre_trace"].data), l2_plastic.eq(rd["plastic"].data),
+            l2_spiked.eq(rd["spiked"].data), l2_entry.eq(rd["spikes_learn"].data),
+        ]
+        # S2: the row's new pre-trace (computed once per row, held for its other words).
+        new_trace = Signal(unsigned(cfg.trace_bits))
+        held_trace = Signal(unsigned(cfg.trace_bits))
+        trace = Signal(unsigned(cfg.trace_bits))
+        m.d.comb += [
+            new_trace.eq(trace_update(l2_trace, l2_spiked, shift=p.pre_trace_shift,
+                                      inc=p.trace_inc, nearest=p.trace_mode,
+                                      bits=cfg.trace_bits)),
+            trace.eq(Mux(l2.first, new_trace, held_trace)),
+        ]
+        with m.If(l2.valid & l2.first):
+            m.d.sync += held_trace.eq(new_trace)
+            m.d.comb += [wr["pre_trace"].addr.eq(l2.row), wr["pre_trace"].data.eq(new_trace),
+                         wr["pre_trace"].en.eq(1),
+                         wr["spiked"].addr.eq(l2.row), wr["spiked"].data.eq(0),
+                         wr["spiked"].en.eq(1)]
+        has_entries = n_entries != 0
+        l3_dw = Signal(unsigned(cfg.dw_bits))
+        l4_dw = Signal(unsigned(cfg.dw_bits))
+        with m.If(l2.valid & has_entries):
+            m.d.comb += rd["weight"].addr.eq(weight_word(l2.row, l2_entry.group))
+        m.d.sync += [
+            l3.valid.eq(l2.valid), l3.word.eq(weight_word(l2.row, l2_entry.group)),
+            l3.write.eq(has_entries & l2_plastic), l3.mask.eq(l2_entry.mask),
+            l3_dw.eq(learning_step(trace, p.ltp_rate, p.ltp_shift)),
+            l4.valid.eq(l3.valid), l4.word.eq(l3.word), l4.write.eq(l3.write),
+            l4.mask.eq(l3.mask), l4_dw.eq(l3_dw),
+        ]
+        l4_w = Signal.like(rd["weight"].data)
+        m.d.sync += l4_w.eq(rd["weight"].data)
+        m.submodules.potentiate = potentiate = WeightUpdate(cfg, depress=False)
+        m.d.comb += [potentiate.w.eq(l4_w), potentiate.dw.eq(l4_dw), potentiate.params.eq(p)]
+        with m.If(l4.valid & l4.write):
+            m.d.comb += [wr["weight"].addr.eq(l4.word), wr["weight"].data.eq(potentiate.next),
+                         wr["weight"].en.eq(l4.mask)]
+        m.d.comb += [
+            learn_busy.eq(issuing | l1.valid | l2.valid | l3.valid | l4.valid),
+            learn_last.eq(~issuing & ~l1.valid & ~l2.valid & ~l3.valid),
+        ]
+
+    def _output(self, m, cfg, post_start, n_entries, out_busy, out_last):
+        rd, queue = self.mem.rd, self.mem.queue
+        port = rd["spikes_out"]
+        k = Signal(range(cfg.groups + 1), name="out_k")
+        k_next = Signal.like(k, name="out_k_next")
+        mask = Signal(cfg.lanes, name="out_mask")
+        group = Signal.like(port.data.group, name="out_group")
+        loading = Signal(name="out_loading")
+        active = Signal(name="out_active")
+        m.d.comb += [k_next.eq(k), port.addr.eq(k_next + 1)]
+        with m.If(post_start):
+            m.d.comb += [port.addr.eq(0), k_next.eq(0)]
+            with m.If(n_entries != 0):
+                m.d.sync += loading.eq(1)
+        with m.If(loading):
+            m.d.sync += [loading.eq(0), active.eq(1), mask.eq(port.data.mask),
+                         group.eq(port.data.group)]
+        # The lowest pending lane of the current entry.
+        lane = Signal(range(cfg.lanes), name="out_lane")
+        for i in reversed(range(cfg.lanes)):
+            with m.If(mask[i]):
+                m.d.comb += lane.eq(i)
+        rest = Signal(cfg.lanes, name="out_rest")
+        m.d.comb += rest.eq(mask & (mask - 1))
+        neuron = group * cfg.lanes + lane
+        m.d.comb += [
+            self.aer_out.valid.eq(active),
+            self.aer_out.payload.neuron.eq(neuron),
+            self.aer_out.payload.timestep.eq(self.timestep),
+        ]
+        handoff = self.aer_out.valid & self.aer_out.ready
+        final = Signal(name="out_final")
+        m.d.comb += final.eq((rest == 0) & (k + 1 == n_entries))
+        with m.If(handoff):
+            m.d.comb += self.events.out_spike.eq(1)
+            m.d.sync += mask.eq(rest)
+            if cfg.recurrent:
+                m.d.comb += [queue.w_en.eq(1), queue.w_data.eq(cfg.n_axons + neuron)]
+            with m.If(rest == 0):
+                with m.If(final):
+                    m.d.sync += active.eq(0)
+                with m.Else():
+                    m.d.comb += k_next.eq(k + 1)
+                    m.d.sync += [mask.eq(port.data.mask), group.eq(port.data.group)]
+        m.d.sync += k.eq(k_next)
+        m.d.comb += [out_busy.eq((post_start & (n_entries != 0)) | loading | active),
+                     out_last.eq(handoff & final)]
+
+
+def _stage(m, name, **fields):
+    """A pipeline stage register: ``valid`` plus the given fields."""
+    layout = data.StructLayout({"valid": 1, **fields})
+    return Signal(layout, name=name)
+

@@ -1,0 +1,96 @@
+"""The memories of a core and their ports, all shaped by the configuration.
+
+Every state of the core lives in an :class:`amaranth.lib.memory.Memory` (block RAM on an
+FPGA); each has one synchronous read port and one write port, shared in time by the phases of
+a timestep and by host access (see docs/architecture.md).
+"""
+
+from amaranth.hdl import signed, unsigned
+from amaranth.lib.fifo import SyncFIFOBuffered
+from amaranth.lib.memory import Memory
+
+from .layouts import acc_shape, lanes_of, spike_entry_layout, state_shapes
+
+__all__ = ["CoreMemories", "memory_targets"]
+
+
+def memory_targets(cfg):
+    """Names of the host-addressable memories, in the order of their target index."""
+    names = ["weight", *state_shapes(cfg)]
+    if cfg.stdp:
+        names += ["pre_trace", "plastic"]
+    return names
+
+
+class CoreMemories:
+    """The memories of one core.
+
+    Attributes
+    ----------
+    weight : Memory
+        ``n_rows * groups`` words of ``lanes`` signed weights; row ``r`` is words
+        ``r * groups .. r * groups + groups - 1``, so a row streams out ``lanes`` weights a cycle.
+    acc : Memory
+        ``groups`` words of ``lanes`` synaptic accumulators (zero between timesteps).
+    neuron : dict of Memory
+        Per-neuron state, one memory per field (``v``, ``i``, ``ref``, ``bias``,
+        ``post_trace``), ``groups`` words of ``lanes`` elements each.
+    pre_trace, plastic : Memory
+        Per-row learning state (present with STDP).
+    spiked : Memory
+        One bit per row: the row spikes this step (duplicate AER events are merged on it;
+        the learning pass reads and clears it).
+    spikes : Memory
+        The spike list: one entry (group, lane mask) per neuron group that spiked.
+    queue : SyncFIFOBuffered
+        Rows to stream this step: distinct AER axons and recurrent spikes of the last step.
+    rd, wr : dict
+        The read and write port of each memory, by name.
+    """
+
+    def __init__(self, cfg):
+        G = cfg.groups
+        self.weight = Memory(shape=lanes_of(signed(cfg.weight_bits), cfg),
+                             depth=cfg.n_rows * G, init=[])
+        self.acc = Memory(shape=lanes_of(acc_shape(cfg), cfg), depth=G, init=[])
+        self.neuron = {}
+        for name, shape in state_shapes(cfg).items():
+            init = [[cfg.bias] * cfg.lanes] * G if name == "bias" and cfg.bias else []
+            self.neuron[name] = Memory(shape=lanes_of(shape, cfg), depth=G, init=init)
+        self.spiked = Memory(shape=unsigned(1), depth=cfg.n_rows, init=[])
+        self.spikes = Memory(shape=spike_entry_layout(cfg), depth=G, init=[])
+        row_bits = max(1, (cfg.n_rows - 1).bit_length())
+        self.queue = SyncFIFOBuffered(width=row_bits, depth=cfg.n_rows)
+        self.rows = {}
+        if cfg.stdp:
+            self.rows["pre_trace"] = Memory(shape=unsigned(cfg.trace_bits), depth=cfg.n_rows,
+                                            init=[])
+            self.rows["plastic"] = Memory(shape=unsigned(1), depth=cfg.n_rows,
+                                          init=[int(cfg.plastic)] * cfg.n_rows)
+
+        self.rd, self.wr = {}, {}
+        lane_granular = {"weight": self.weight, **self.neuron}
+        for name, mem in lane_granular.items():
+            self.wr[name] = mem.write_port(granularity=1)
+            self.rd[name] = mem.read_port()
+        self.wr["acc"] = self.acc.write_port()
+        # Transparent: a row may read the accumulator word written in the same cycle.
+        self.rd["acc"] = self.acc.read_port(transparent_for=[self.wr["acc"]])
+        for name, mem in {"spiked": self.spiked, **self.rows}.items():
+            self.wr[name] = mem.write_port()
+            self.rd[name] = mem.read_port()
+        self.wr["spikes"] = self.spikes.write_port()
+        # Two readers of the spike list run side by side: learning and the output serializer.
+        self.rd["spikes_learn"] = self.spikes.read_port()
+        self.rd["spikes_out"] = self.spikes.read_port()
+
+    def add_to(self, m):
+        m.submodules.weight = self.weight
+        m.submodules.acc = self.acc
+        for name, mem in self.neuron.items():
+            m.submodules[f"{name}_mem"] = mem
+        for name, mem in self.rows.items():
+            m.submodules[f"{name}_mem"] = mem
+        m.submodules.spiked = self.spiked
+        m.submodules.spikes = self.spikes
+        m.submodules.queue = self.queue
