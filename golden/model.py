@@ -7,10 +7,11 @@ element and, through :mod:`spikecore.golden.cycles`, cycle by cycle.
 
 import numpy as np
 
-from spikecore.config import CoreConfig, RESET_MODES, TRACE_MODES
+from spikecore.config import CoreConfig, TRACE_MODES
 from spikecore.regmap import COUNTERS, StatusBit, build_regmap, param_fields, \
     param_reset_values
-from .fixedpoint import saturate, decay, trace_update, weight_update
+from .fixedpoint import trace_update, weight_update
+from .neuron import neuron_update
 from .cycles import step_timing
 
 __all__ = ["GoldenCore"]
@@ -132,33 +133,19 @@ class GoldenCore:
             dep = active_rows[self.plastic[active_rows] == 1]
             self.weights[dep] = weight_update(self.weights[dep], -ltd[None, :], w_min, w_max)
 
-        # 3. Current (CUBA): decay, then add the accumulated input; saturate.
+        # 3-5. Current, membrane, threshold, reset, refractory; 6. the post-trace.
+        state = {"v": self.v, "i": self.i, "ref": self.ref, "bias": self.bias,
+                 "post_trace": self.post_trace}
+        if not cfg.cuba:
+            del state["i"]
+        nxt, spikes = neuron_update(cfg, p, state, acc, learn=learn)
+        self.v, self.ref, self.post_trace = nxt["v"], nxt["ref"], nxt["post_trace"]
         if cfg.cuba:
-            self.i = saturate(decay(self.i, p["syn_shift"], cfg.i_bits) + acc, cfg.i_bits)
-            drive = self.i
-        else:
-            drive = acc
+            self.i = nxt["i"]
 
-        # 4. Membrane: leak + input + bias, one saturation. Refractory neurons are held.
-        integrating = self.ref == 0
-        v_new = saturate(decay(self.v, p["leak_shift"], cfg.v_bits) + drive + self.bias,
-                         cfg.v_bits)
-        v_new = np.where(integrating, v_new, self.v)
-
-        # 5. Threshold, spike, reset and refractory.
-        spikes = integrating & (v_new >= p["threshold"])
-        if RESET_MODES[p["reset_mode"]] == "zero":
-            v_new = np.where(spikes, 0, v_new)
-        else:
-            v_new = np.where(spikes, v_new - p["threshold"], v_new)
-        self.ref = np.where(spikes, p["refractory"], np.maximum(self.ref - 1, 0))
-        self.v = v_new
-
-        # 6. Traces and potentiation (post-spike) with this step's pre-traces.
+        # 6. The pre-traces, then potentiation (post-spike) with this step's pre-traces.
         if learn:
             mode = TRACE_MODES[p["trace_mode"]]
-            self.post_trace = trace_update(self.post_trace, spikes, shift=p["post_trace_shift"],
-                                           inc=p["trace_inc"], mode=mode, bits=cfg.trace_bits)
             self.pre_trace = trace_update(self.pre_trace, rows, shift=p["pre_trace_shift"],
                                           inc=p["trace_inc"], mode=mode, bits=cfg.trace_bits)
             ltp = (self.pre_trace * p["ltp_rate"]) >> p["ltp_shift"]

@@ -83,8 +83,9 @@ class CommandUnit(wiring.Component):
                          counters["step_cycles"].eq(counters["step_cycles"] + 1)]
         with m.If(starting):
             m.d.sync += counters["step_cycles"].eq(0)
-        with m.If(ev.sop_word):
-            m.d.sync += counters["sops"].eq(counters["sops"] + cfg.lanes)
+        # One adder with a variable operand (not a mux of two sums): the low bits of a
+        # `+ lanes` never change, and a mux would leave them as dangling bits.
+        m.d.sync += counters["sops"].eq(counters["sops"] + Mux(ev.sop_word, cfg.lanes, 0))
         for name, strobe in (("in_spikes", ev.in_spike), ("dup_spikes", ev.dup_spike),
                              ("bad_axons", ev.bad_axon), ("out_spikes", ev.out_spike)):
             with m.If(strobe):
@@ -184,7 +185,9 @@ class CommandUnit(wiring.Component):
         else:
             value = params[name]
         with m.If(~write):
-            reply(value)            # a signed register is sign-extended into the data word
+            # The raw bits, zero-extended: the host sign-extends signed fields (its regmap
+            # knows their widths), and the hardware needs no sign-extension muxes.
+            reply(value.as_unsigned())
         if not entry.writable:
             with m.Else():
                 fail(Status.BAD_ADDR, StatusBit.BAD_ADDR)

@@ -39,6 +39,8 @@ class Core(wiring.Component):
         if not isinstance(cfg, CoreConfig):
             raise TypeError(f"Core configuration must be a CoreConfig, not {cfg!r}")
         self.cfg = cfg
+        self.command = CommandUnit(cfg)
+        self.engine = Engine(cfg)
         super().__init__({
             "cmd": In(stream.Signature(command_layout(cfg))),
             "rsp": Out(stream.Signature(response_layout(cfg))),
@@ -50,8 +52,8 @@ class Core(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.command = command = CommandUnit(self.cfg)
-        m.submodules.engine = engine = Engine(self.cfg)
+        m.submodules.command = command = self.command
+        m.submodules.engine = engine = self.engine
         connect(m, flipped(self.cmd), command.cmd)
         connect(m, command.rsp, flipped(self.rsp))
         connect(m, flipped(self.aer_in), engine.aer_in)

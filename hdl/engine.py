@@ -77,7 +77,7 @@ class Engine(wiring.Component):
         AER output: one event per spike, ascending neuron order within a timestep.
     access : In(stream.Signature(access_layout(cfg)))
         Requests from the command unit, served while idle; ``ready`` marks completion, and
-        ``rdata`` holds the value read (sign-extended) in that cycle.
+        ``rdata`` holds the element read (its raw bits, zero-extended) in that cycle.
     rdata : Out(DATA_BITS)
     params : In(param_layout(cfg))
         Runtime parameters (stable while busy: the command unit refuses writes then).
@@ -230,7 +230,7 @@ class Engine(wiring.Component):
 
         # -- host access: reads and writes of single elements ----------------------------
         lane_sel = access.lane
-        rdata = Signal(signed(DATA_BITS))
+        rdata = Signal(DATA_BITS)       # raw element bits, zero-extended (see command.py)
         idle_write = Signal()
         idle_read = Signal()
         m.d.comb += self.busy.eq(~(fsm.ongoing("IDLE") | fsm.ongoing("AER") |
@@ -261,9 +261,9 @@ class Engine(wiring.Component):
                     with m.Switch(read_lane):
                         for lane in range(cfg.lanes):
                             with m.Case(lane):
-                                m.d.comb += rdata.eq(lanes[lane])
+                                m.d.comb += rdata.eq(lanes[lane].as_unsigned())
                 else:
-                    m.d.comb += rdata.eq(port_rd.data)
+                    m.d.comb += rdata.eq(port_rd.data.as_unsigned())
         m.d.comb += self.rdata.eq(rdata)
 
         # AER: read the axon's spiked bit in the accepting cycle.

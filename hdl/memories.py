@@ -11,7 +11,7 @@ from amaranth.lib.memory import Memory
 
 from .layouts import acc_shape, lanes_of, spike_entry_layout, state_shapes
 
-__all__ = ["CoreMemories", "memory_targets"]
+__all__ = ["CoreMemories", "memory_targets", "memory_names"]
 
 
 def memory_targets(cfg):
@@ -20,6 +20,12 @@ def memory_targets(cfg):
     if cfg.stdp:
         names += ["pre_trace", "plastic"]
     return names
+
+
+def memory_names(cfg):
+    """Names of every memory of a core, as :meth:`CoreMemories.memories` orders them."""
+    return ["weight", "acc", *state_shapes(cfg), *(["pre_trace", "plastic"] if cfg.stdp
+                                                   else []), "spiked", "spikes"]
 
 
 class CoreMemories:
@@ -84,13 +90,13 @@ class CoreMemories:
         self.rd["spikes_learn"] = self.spikes.read_port()
         self.rd["spikes_out"] = self.spikes.read_port()
 
+    def memories(self):
+        """``{name: Memory}`` of every memory (the queue's storage excluded)."""
+        return {"weight": self.weight, "acc": self.acc, **self.neuron, **self.rows,
+                "spiked": self.spiked, "spikes": self.spikes}
+
     def add_to(self, m):
-        m.submodules.weight = self.weight
-        m.submodules.acc = self.acc
-        for name, mem in self.neuron.items():
+        # Each memory is named `<name>_mem` in the netlist (see MEMORY_NAMES in generate.py).
+        for name, mem in self.memories().items():
             m.submodules[f"{name}_mem"] = mem
-        for name, mem in self.rows.items():
-            m.submodules[f"{name}_mem"] = mem
-        m.submodules.spiked = self.spiked
-        m.submodules.spikes = self.spikes
         m.submodules.queue = self.queue

@@ -126,8 +126,32 @@ class SimHost:
             for index in _indices(array):
                 await self.write(name, index, int(array[index]))
 
+    def peek_state(self):
+        """Every memory element, read from the simulator's memories directly (no cycles):
+        ``{name: int64 array}`` shaped like :meth:`GoldenCore.state`."""
+        import numpy as np
+        cfg, mem = self.cfg, self.core.engine.mem
+        G, lanes = cfg.groups, cfg.lanes
+        out = {}
+        for entry in self.regmap:
+            if entry.kind != "mem":
+                continue
+            name = entry.name
+            if name == "weight":
+                words = [self.ctx.get(mem.weight.data[w]) for w in range(cfg.n_rows * G)]
+                values = [[int(word[lane]) for lane in range(lanes)] for word in words]
+                out[name] = np.array(values, dtype=np.int64).reshape(cfg.n_rows, cfg.n_neurons)
+            elif entry.index == "neuron":
+                words = [self.ctx.get(mem.neuron[name].data[g]) for g in range(G)]
+                out[name] = np.array([int(word[lane]) for word in words
+                                      for lane in range(lanes)], dtype=np.int64)
+            else:
+                out[name] = np.array([int(self.ctx.get(mem.rows[name].data[r]))
+                                      for r in range(cfg.n_rows)], dtype=np.int64)
+        return out
+
     async def state(self):
-        """Read back every memory element, as ``{name: nested lists}``."""
+        """Read back every memory element through READ commands, as ``{name: array}``."""
         import numpy as np
         out = {}
         for entry in self.regmap:

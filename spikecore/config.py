@@ -88,7 +88,8 @@ class CoreConfig:
     plastic: bool = _field(True, "stdp", "every synapse row plastic at power-on")
     trace_mode: str = _field("all_to_all", "stdp",
                              "on a spike a trace is incremented ('all_to_all') or set ('nearest')")
-    trace_inc: int = _field(64, "stdp", "trace increment (or set value) on a spike")
+    trace_inc: int = _field(None, "stdp", "trace increment (or set value) on a spike; "
+                            "default: 2**(trace_bits-2)")
     pre_trace_shift: int = _field(3, "stdp", "presynaptic trace decay shift; 'off'")
     post_trace_shift: int = _field(3, "stdp", "postsynaptic trace decay shift; 'off'")
     ltp_rate: int = _field(1, "stdp", "potentiation multiplier")
@@ -108,6 +109,8 @@ class CoreConfig:
                 object.__setattr__(self, "w_min", w_lo)
             if self.w_max is None:
                 object.__setattr__(self, "w_max", w_hi)
+        if self.trace_inc is None and isinstance(self.trace_bits, int):
+            object.__setattr__(self, "trace_inc", 1 << max(0, self.trace_bits - 2))
         self._check_types()
         self._check_values()
 

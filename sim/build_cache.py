@@ -1,0 +1,51 @@
+"""Generate each configuration's Verilog once and share it between test workers.
+
+Outputs go to ``build/cache/<name>-<hash of the config>/``; a file lock makes concurrent
+pytest-xdist workers wait for the first one instead of generating the same core twice.
+"""
+
+import fcntl
+import hashlib
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+from spikecore.hdl.generate import GeneratedCore, TOP, generate
+
+__all__ = ["cache_root", "config_key", "generated", "locked"]
+
+
+def cache_root():
+    root = Path(os.environ.get("SPIKECORE_BUILD", "build")) / "cache"
+    root.mkdir(parents=True, exist_ok=True)
+    return root.resolve()
+
+
+def config_key(cfg, name="core"):
+    digest = hashlib.sha256(cfg.to_toml().encode()).hexdigest()[:12]
+    return f"{name}-{digest}"
+
+
+@contextmanager
+def locked(path):
+    """Hold an exclusive lock on ``path`` (a lock file) for the duration of the block."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def generated(cfg, name="core"):
+    """The generated core of ``cfg``: made on first use, reused afterwards."""
+    out = cache_root() / config_key(cfg, name)
+    with locked(out.with_suffix(".lock")):
+        done = out / ".done"
+        if not done.exists():
+            generate(cfg, out)
+            done.write_text("ok\n")
+    return GeneratedCore(out_dir=out, verilog=out / f"{TOP}.v", vlt=out / f"{TOP}.vlt",
+                         regmap_json=out / "regmap.json", regmap_md=out / "regmap.md",
+                         config=out / "config.toml", seconds=0.0)

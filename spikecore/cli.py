@@ -1,0 +1,96 @@
+"""The ``spikecore`` command line."""
+
+import argparse
+import sys
+from pathlib import Path
+
+from .config import CoreConfig, load_config, shipped_configs
+
+__all__ = ["main"]
+
+
+def _config(value):
+    return load_config(value)
+
+
+def cmd_config_show(args):
+    cfg = load_config(args.config)
+    print(f"# {cfg.summary()}")
+    print(f"# derived: n_rows={cfg.n_rows}, groups={cfg.groups}, acc_bits={cfg.acc_bits}, "
+          f"axon_id_bits={cfg.axon_id_bits}, synapses={cfg.synapses}")
+    print(cfg.to_toml(), end="")
+    return 0
+
+
+def cmd_config_check(args):
+    status = 0
+    for path in args.files:
+        try:
+            cfg = CoreConfig.load(path)
+        except (ValueError, TypeError, OSError) as exc:
+            print(f"{path}: error: {exc}", file=sys.stderr)
+            status = 1
+        else:
+            print(f"{path}: ok: {cfg.summary()}")
+    return status
+
+
+def cmd_generate(args):
+    from .hdl.generate import generate
+    cfg = load_config(args.config)
+    out = Path(args.out) if args.out else Path("build") / _config_name(args.config)
+    print(f"generating {cfg.summary()}")
+    result = generate(cfg, out)
+    for path in (result.verilog, result.vlt, result.regmap_json, result.regmap_md,
+                 result.config):
+        print(f"  wrote {path} ({path.stat().st_size:,} bytes)")
+    print(f"generated in {result.seconds:.2f} s")
+    return 0
+
+
+def _config_name(value):
+    if value is None:
+        return "default"
+    return Path(value).stem
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="spikecore",
+        description="Generate spiking neuromorphic cores (LIF neurons, crossbar synapses, "
+                    "on-chip STDP), bit-exact to a numpy golden model.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    config_help = (f"a shipped configuration ({', '.join(shipped_configs())}) or a .toml "
+                   "file; default: default")
+
+    p_config = sub.add_parser("config", help="show or check core configurations")
+    config_sub = p_config.add_subparsers(dest="action", metavar="ACTION")
+    config_sub.required = True
+    p_show = config_sub.add_parser("show", help="print a configuration as TOML")
+    p_show.add_argument("config", nargs="?", default=None, help=config_help)
+    p_show.set_defaults(func=cmd_config_show)
+    p_check = config_sub.add_parser("check", help="validate configuration files")
+    p_check.add_argument("files", nargs="+", metavar="FILE")
+    p_check.set_defaults(func=cmd_config_check)
+
+    p_gen = sub.add_parser("generate", help="write the Verilog of a core and its register map")
+    p_gen.add_argument("--config", default=None, help=config_help)
+    p_gen.add_argument("--out", default=None,
+                       help="output folder (default: build/<config name>)")
+    p_gen.set_defaults(func=cmd_generate)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, TypeError) as exc:
+        print(f"spikecore: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
