@@ -22,6 +22,12 @@ def cmd_config_show(args):
     return 0
 
 
+def cmd_config_doc(args):
+    from .config import config_reference
+    print(config_reference())
+    return 0
+
+
 def cmd_config_check(args):
     status = 0
     for path in args.files:
@@ -70,6 +76,8 @@ def build_parser():
     p_show = config_sub.add_parser("show", help="print a configuration as TOML")
     p_show.add_argument("config", nargs="?", default=None, help=config_help)
     p_show.set_defaults(func=cmd_config_show)
+    p_doc = config_sub.add_parser("doc", help="print the configuration reference (Markdown)")
+    p_doc.set_defaults(func=cmd_config_doc)
     p_check = config_sub.add_parser("check", help="validate configuration files")
     p_check.add_argument("files", nargs="+", metavar="FILE")
     p_check.set_defaults(func=cmd_config_check)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import tomli_w
 
-__all__ = ["CoreConfig", "load_config", "shipped_configs", "RESET_MODES", "TRACE_MODES"]
+__all__ = ["CoreConfig", "load_config", "shipped_configs", "config_reference", "RESET_MODES",
+           "TRACE_MODES"]
 
 RESET_MODES = ("zero", "subtract")
 TRACE_MODES = ("all_to_all", "nearest")
@@ -325,6 +326,24 @@ class CoreConfig:
                 f"{self.n_neurons} LIF neurons ({kind}), {self.lanes} lanes, "
                 f"{self.synapses} synapses of {self.weight_bits} bits, "
                 f"STDP {'on' if self.stdp else 'off'}")
+
+
+def config_reference():
+    """``docs/config.md``: every field, its section, default and meaning (generated)."""
+    default = CoreConfig()
+    lines = ["# Configuration reference", "",
+             "Generated from `spikecore/config.py` by `spikecore config doc`; do not edit.",
+             "A configuration is a TOML file with the sections below (or the same keys at the "
+             "top level). Shift fields accept `\"off\"`, stored as the width of their state.",
+             ""]
+    for section in SECTIONS:
+        lines += [f"## [{section}]", "", "| field | default | meaning |", "|---|---|---|"]
+        for f in fields(CoreConfig):
+            if f.metadata["section"] == section:
+                lines.append(f"| `{f.name}` | `{getattr(default, f.name)!r}` | "
+                             f"{f.metadata['doc']} |")
+        lines.append("")
+    return "\n".join(lines)
 
 
 def shipped_configs():

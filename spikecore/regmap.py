@@ -246,8 +246,9 @@ class RegMap:
             "",
             f"Generated from the configuration: {cfg.summary()}.",
             "",
-            f"Word addresses, {self.addr_bits} bits; data words {DATA_BITS} bits "
-            "(signed values sign-extended on read, two's complement on write).",
+            f"Word addresses, {self.addr_bits} bits; data words {DATA_BITS} bits. A read "
+            "returns the element's raw bits, zero-extended (the host sign-extends signed "
+            "ones, see `RegMap.decode_value`); a write takes two's complement.",
             f"A neuron `n` sits at offset `(n // {cfg.lanes}) << {self.lane_bits} | "
             f"n % {cfg.lanes}`; a synapse `(row, n)` at "
             f"`row << {self.group_bits + self.lane_bits} | neuron offset`.",
