@@ -329,6 +329,19 @@ def test_decay_moves_toward_zero(width, data):
 
 # -- linearity of accumulation ---------------------------------------------------------------
 
+@settings(max_examples=300, deadline=None)
+@given(weight_bits=st.integers(2, 16), n_rows=st.integers(1, 1 << 17))
+def test_acc_bits_hold_every_row(weight_bits, n_rows):
+    """acc_bits = weight_bits + bitlen(n_rows) holds n_rows times the most negative (and the
+    most positive) weight, so accumulation can never saturate."""
+    n_axons = min(n_rows, 1 << 16)
+    cfg = CoreConfig(n_axons=n_axons, n_neurons=n_rows - n_axons or 1, lanes=1,
+                     recurrent=n_rows > n_axons, weight_bits=weight_bits)
+    assert cfg.n_rows == n_rows
+    lo, hi = -(1 << (cfg.acc_bits - 1)), (1 << (cfg.acc_bits - 1)) - 1
+    assert lo <= n_rows * cfg.weight_min and n_rows * cfg.weight_max <= hi
+
+
 @st.composite
 def linear_configs(draw):
     """Wide v, no leak, no bias, no learning, no refractory, threshold out of reach."""
