@@ -67,8 +67,9 @@ VLT_TEMPLATE = """\
 lint_off -rule WIDTHEXPAND -file "*{top}.v"
 lint_off -rule WIDTHTRUNC -file "*{top}.v"
 //
-// Visibility. The ports are public; of the internals only the state memories are, so that a
-// testbench can peek them without simulated cycles (a fully public design builds far slower).
+// Visibility. Only what a testbench touches is public (a fully public design, cocotb's
+// --public-flat-rw, builds far slower): the ports (inputs writable, outputs readable through
+// VPI) and the state memories, so that it can peek them without simulated cycles.
 {public}
 """
 
@@ -134,10 +135,22 @@ def generate_verilog(cfg):
     return header + _move_initialisers(verilog)
 
 
-def vlt_text(cfg):
-    public = "\n".join(f'public_flat_rd -module "{TOP}" -var "{name}"'
-                       for name in netlist_memory_names(cfg))
-    return VLT_TEMPLATE.format(top=TOP, public=public)
+_PORT = re.compile(r"^\s*(?P<dir>input|output)\s+(?:\[[^\]]*\]\s*)?(?P<name>[A-Za-z_]\w*)\s*;",
+                   re.MULTILINE)
+
+
+def port_names(verilog):
+    """``{name: is_input}`` of the ports declared in the generated ``verilog`` (stream
+    members flattened as ``cmd__valid``; clock and reset included)."""
+    return {m["name"]: m["dir"] == "input" for m in _PORT.finditer(verilog)}
+
+
+def vlt_text(cfg, verilog):
+    lines = [f'public_flat_{"rw" if is_input else "rd"} -module "{TOP}" -var "{name}"'
+             for name, is_input in port_names(verilog).items()]
+    lines += [f'public_flat_rd -module "{TOP}" -var "{name}"'
+              for name in netlist_memory_names(cfg)]
+    return VLT_TEMPLATE.format(top=TOP, public="\n".join(lines))
 
 
 def generate(cfg, out_dir):
@@ -152,7 +165,7 @@ def generate(cfg, out_dir):
         regmap_json=out / "regmap.json", regmap_md=out / "regmap.md",
         config=out / "config.toml", seconds=0.0)
     paths.verilog.write_text(verilog)
-    paths.vlt.write_text(vlt_text(cfg))
+    paths.vlt.write_text(vlt_text(cfg, verilog))
     paths.regmap_json.write_text(regmap.to_json())
     paths.regmap_md.write_text(regmap.to_markdown())
     paths.config.write_text(cfg.to_toml())

@@ -1,7 +1,9 @@
 """Generate each configuration's Verilog once and share it between test workers.
 
 Outputs go to ``build/cache/<name>-<hash of the config>/``; a file lock makes concurrent
-pytest-xdist workers wait for the first one instead of generating the same core twice.
+pytest-xdist workers wait for the first one instead of generating the same core twice. The
+outputs are made again when the generator itself (``hdl/``, the register map, the
+configuration code) has changed since, so an edit of the hardware never meets a stale core.
 """
 
 import fcntl
@@ -38,14 +40,30 @@ def locked(path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def generator_digest():
+    """Hash of the sources the generated files depend on (the ``hdl`` package, the register
+    map and the configuration code)."""
+    import spikecore.config
+    import spikecore.hdl
+    import spikecore.regmap
+    files = sorted(Path(spikecore.hdl.__file__).parent.glob("*.py"))
+    files += [Path(spikecore.regmap.__file__), Path(spikecore.config.__file__)]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def generated(cfg, name="core"):
-    """The generated core of ``cfg``: made on first use, reused afterwards."""
+    """The generated core of ``cfg``: made on first use, reused afterwards (until the
+    generator changes, see :func:`generator_digest`)."""
     out = cache_root() / config_key(cfg, name)
     with locked(out.with_suffix(".lock")):
         done = out / ".done"
-        if not done.exists():
+        stamp = generator_digest()
+        if not done.exists() or done.read_text().strip() != stamp:
             generate(cfg, out)
-            done.write_text("ok\n")
+            done.write_text(stamp + "\n")
     return GeneratedCore(out_dir=out, verilog=out / f"{TOP}.v", vlt=out / f"{TOP}.vlt",
                          regmap_json=out / "regmap.json", regmap_md=out / "regmap.md",
                          config=out / "config.toml", seconds=0.0)

@@ -9,6 +9,7 @@ import pytest
 from spikecore.cli import main
 from spikecore.config import load_config, shipped_configs
 from spikecore.hdl.generate import generate_verilog
+from spikecore.hdl.memories import memory_names
 from spikecore.regmap import build_regmap
 from spikecore.sim.build_cache import generated
 from spikecore.sim.toolchain import iverilog_bin, verilator_bin, verilator_env
@@ -71,10 +72,20 @@ def test_generated_files(tmp_path, capsys):
     assert regmap["addr_bits"] == build_regmap(cfg).addr_bits
     names = {entry["name"] for entry in regmap["entries"]}
     assert {"weight", "v", "i", "threshold", "status", "sops"} <= names
-    # the .vlt makes the state memories public, nothing else
-    vlt = (tmp_path / "spikecore.vlt").read_text()
-    assert 'public_flat_rd -module "spikecore" -var "engine.weight_mem"' in vlt
-    assert "public_flat_rw" not in vlt
+    # the .vlt makes the ports and the memories public, nothing else; through VPI only the
+    # inputs are writable
+    public = {}
+    for line in (tmp_path / "spikecore.vlt").read_text().splitlines():
+        if line.startswith("public"):
+            kind, name = line.split()[0], line.split('-var "')[1].rstrip('"')
+            public.setdefault(kind, set()).add(name)
+    inputs = {"clk", "rst", "cmd__valid", "cmd__payload", "rsp__ready", "aer_in__valid",
+              "aer_in__payload", "aer_out__ready"}
+    outputs = {"cmd__ready", "rsp__valid", "rsp__payload", "aer_in__ready", "aer_out__valid",
+               "aer_out__payload", "busy", "error"}
+    assert public["public_flat_rw"] == inputs
+    assert public["public_flat_rd"] == outputs | {f"engine.{name}_mem"
+                                                  for name in memory_names(cfg)}
 
 
 def test_generate_bad_config(capsys, tmp_path):
