@@ -14,7 +14,7 @@ import numpy as np
 from cocotb.triggers import Event
 
 from spikecore.golden.cycles import START_LATENCY
-from spikecore.regmap import COUNTERS, Opcode, Status, build_regmap
+from spikecore.regmap import COUNTERS, Opcode, Status, StatusBit, build_regmap
 from .clocking import Clocked
 from .monitors import AerOutMonitor, BusyMonitor
 from .payloads import codecs
@@ -135,10 +135,10 @@ class Bench:
         """Start the clock, reset the core, enable the checks, and bring the core to the
         state of ``golden``: CLEAR, then :meth:`load`, then a comparison of every memory.
 
-        ``rst`` resets registers but not memories (block RAM). Several cocotb tests share
-        one simulation, so each starts from a known state this way: CLEAR drops the AER
-        flags a previous test may have left (they would merge new events as duplicates),
-        the load overwrites every host-visible element.
+        ``rst`` resets registers but not memories (block RAM); the core clears its dynamic
+        state by itself after a reset (see docs/semantics.md). Several cocotb tests share
+        one simulation, so each also starts with an explicit CLEAR and a load that
+        overwrites every host-visible element.
         """
         for port in (self.dut.cmd__valid, self.dut.aer_in__valid):
             port.value = 0
@@ -148,6 +148,20 @@ class Bench:
         self._progress = self.clock.cycle
         await self.command(Opcode.CLEAR)
         writes = await self.load(golden)
+        self.scoreboard.check_state(self.clock.cycle, self.peek_state(), golden.state())
+        return writes
+
+    async def restart(self, golden):
+        """Bring a running core to the state of ``golden`` again (next scenario in the same
+        simulation): CLEAR, load, and the timestep, counters and status of ``golden``."""
+        await self.command(Opcode.CLEAR)
+        writes = await self.load(golden)
+        await self.write("timestep", None, golden.timestep)
+        for name, value in golden.counters.items():
+            await self.write(name, None, value)
+        await self.write("status", None, (1 << len(StatusBit)) - 1)
+        self.measured.update(cycles=golden.counters["cycles"],
+                             step_cycles=golden.counters["step_cycles"])
         self.scoreboard.check_state(self.clock.cycle, self.peek_state(), golden.state())
         return writes
 

@@ -7,6 +7,7 @@ from amaranth.lib.wiring import In, Out, connect, flipped
 from spikecore.config import CoreConfig
 from .command import CommandUnit
 from .engine import Engine
+from .faults import check_faults
 from .layouts import aer_in_shape, aer_out_layout, command_layout, response_layout
 
 __all__ = ["Core"]
@@ -18,6 +19,8 @@ class Core(wiring.Component):
     Parameters
     ----------
     cfg : CoreConfig
+    faults : collection of str
+        Known bugs to inject (:data:`spikecore.hdl.faults.FAULTS`); for tests only.
 
     Members
     -------
@@ -35,12 +38,13 @@ class Core(wiring.Component):
         A sticky error bit is set in ``status``.
     """
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, *, faults=()):
         if not isinstance(cfg, CoreConfig):
             raise TypeError(f"Core configuration must be a CoreConfig, not {cfg!r}")
         self.cfg = cfg
+        self.faults = check_faults(faults)
         self.command = CommandUnit(cfg)
-        self.engine = Engine(cfg)
+        self.engine = Engine(cfg, faults=self.faults)
         super().__init__({
             "cmd": In(stream.Signature(command_layout(cfg))),
             "rsp": Out(stream.Signature(response_layout(cfg))),

@@ -23,6 +23,7 @@ from amaranth.lib.wiring import In, Out
 
 from spikecore.regmap import DATA_BITS
 from .arith import trace_update
+from .faults import check_faults
 from .layouts import aer_in_shape, aer_out_layout, lanes_of, param_layout
 from .memories import CoreMemories, memory_targets
 from .neuron import NeuronUpdate
@@ -87,8 +88,9 @@ class Engine(wiring.Component):
     events : Out(EngineEvents)
     """
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, *, faults=()):
         self._cfg = cfg
+        self._faults = check_faults(faults)
         super().__init__({
             "aer_in": In(stream.Signature(aer_in_shape(cfg))),
             "aer_out": Out(stream.Signature(aer_out_layout(cfg))),
@@ -141,7 +143,10 @@ class Engine(wiring.Component):
         aer_id = Signal(aer_in_shape(cfg))
         clear_k = Signal(range(max(G, cfg.n_rows) + 1))
 
-        with m.FSM(name="phase") as fsm:
+        # After reset the engine first clears the dynamic state (as a CLEAR command does):
+        # memories keep their contents through `rst`, and stale spiked bits or
+        # accumulators would otherwise leak into the next step. Requests wait meanwhile.
+        with m.FSM(name="phase", init="CLEAR") as fsm:
             with m.State("IDLE"):
                 with m.If(self.access.valid):
                     with m.Switch(access.op):
@@ -190,7 +195,9 @@ class Engine(wiring.Component):
                 m.d.comb += queue.r_en.eq(1)        # discard queued input and recurrent rows
                 with m.If(clear_k == max(G, cfg.n_rows) - 1):
                     with m.If(~queue.r_rdy):
-                        m.d.comb += self.access.ready.eq(1)
+                        # Answer a CLEAR request (none is pending after a reset).
+                        with m.If(self.access.valid & (access.op == AccessOp.CLEAR)):
+                            m.d.comb += self.access.ready.eq(1)
                         m.next = "IDLE"
                 with m.Else():
                     m.d.sync += clear_k.eq(clear_k + 1)
@@ -278,6 +285,9 @@ class Engine(wiring.Component):
                         m.d.comb += [wr[name].addr.eq(clear_k), wr[name].en.eq(-1)]
                         for lane in range(cfg.lanes):
                             m.d.comb += wr[name].data[lane].eq(0)
+            with m.If(clear_k < G):
+                m.d.comb += [wr["acc"].addr.eq(clear_k), wr["acc"].en.eq(1),
+                             wr["acc"].data.eq(0)]
             for name in ("pre_trace", "spiked"):
                 if name in wr:
                     with m.If(clear_k < cfg.n_rows):
@@ -343,7 +353,7 @@ class Engine(wiring.Component):
         # -- neurons: update each group, append spiking groups to the spike list ----------
         n1 = _stage(m, "neu_s1", group=group_shape)
         n2 = _stage(m, "neu_s2", group=group_shape)
-        m.submodules.neuron = neuron = NeuronUpdate(cfg)
+        m.submodules.neuron = neuron = NeuronUpdate(cfg, faults=self._faults)
         with m.If(neuron_issue):
             m.d.comb += rd["acc"].addr.eq(group)
             for name in mem.neuron:
@@ -442,7 +452,8 @@ class Engine(wiring.Component):
         ]
         l4_w = Signal.like(rd["weight"].data)
         m.d.sync += l4_w.eq(rd["weight"].data)
-        m.submodules.potentiate = potentiate = WeightUpdate(cfg, depress=False)
+        m.submodules.potentiate = potentiate = WeightUpdate(cfg, depress=False,
+                                                            faults=self._faults)
         m.d.comb += [potentiate.w.eq(l4_w), potentiate.dw.eq(l4_dw), potentiate.params.eq(p)]
         with m.If(l4.valid & l4.write):
             m.d.comb += [wr["weight"].addr.eq(l4.word), wr["weight"].data.eq(potentiate.next),
@@ -485,6 +496,11 @@ class Engine(wiring.Component):
         handoff = self.aer_out.valid & self.aer_out.ready
         final = Signal(name="out_final")
         m.d.comb += final.eq((rest == 0) & (k + 1 == n_entries))
+        if "dropped_output_event" in self._faults:
+            # Injected bug: the last event of the step is never offered.
+            with m.If(final):
+                m.d.comb += self.aer_out.valid.eq(0)
+                m.d.sync += active.eq(0)
         with m.If(handoff):
             m.d.comb += self.events.out_spike.eq(1)
             m.d.sync += mask.eq(rest)

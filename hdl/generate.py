@@ -120,9 +120,10 @@ def _move_initialisers(text):
     return "\n".join(out)
 
 
-def generate_verilog(cfg):
-    """The Verilog text of ``cfg``'s core (top module ``spikecore``)."""
-    text = rtlil.convert(Core(cfg), name=TOP, emit_src=False)
+def generate_verilog(cfg, *, faults=()):
+    """The Verilog text of ``cfg``'s core (top module ``spikecore``); ``faults`` injects
+    known bugs, for tests that prove the regression catches them."""
+    text = rtlil.convert(Core(cfg, faults=faults), name=TOP, emit_src=False)
     with tempfile.TemporaryDirectory(prefix="spikecore-yosys-") as tmp:
         tmp = Path(tmp)
         (tmp / "core.il").write_text(text)
@@ -130,7 +131,8 @@ def generate_verilog(cfg):
                                                            verilog="core.v"))
         _yosys(["-q", "-s", "script.ys"], cwd=tmp)
         verilog = (tmp / "core.v").read_text()
-    header = (f"// spikecore: {cfg.summary()}\n"
+    injected = f"// INJECTED FAULTS (tests only): {', '.join(sorted(faults))}\n" if faults else ""
+    header = (f"// spikecore: {cfg.summary()}\n{injected}"
               "// Generated from config.toml by `spikecore generate`; do not edit.\n")
     return header + _move_initialisers(verilog)
 
@@ -153,12 +155,12 @@ def vlt_text(cfg, verilog):
     return VLT_TEMPLATE.format(top=TOP, public="\n".join(lines))
 
 
-def generate(cfg, out_dir):
+def generate(cfg, out_dir, *, faults=()):
     """Write the core of ``cfg`` into ``out_dir``; see :class:`GeneratedCore`."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     began = time.perf_counter()
-    verilog = generate_verilog(cfg)
+    verilog = generate_verilog(cfg, faults=faults)
     regmap = build_regmap(cfg)
     paths = GeneratedCore(
         out_dir=out, verilog=out / f"{TOP}.v", vlt=out / f"{TOP}.vlt",

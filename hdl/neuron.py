@@ -5,6 +5,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .arith import saturate, decay, trace_update
+from .faults import check_faults
 from .layouts import acc_shape, lanes_of, neuron_state_layout, param_layout
 
 __all__ = ["NeuronUpdate"]
@@ -32,8 +33,9 @@ class NeuronUpdate(wiring.Component):
         Which lanes spiked.
     """
 
-    def __init__(self, cfg):
+    def __init__(self, cfg, *, faults=()):
         self._cfg = cfg
+        self._faults = check_faults(faults)
         state = neuron_state_layout(cfg)
         super().__init__({
             "acc": In(lanes_of(acc_shape(cfg), cfg)),
@@ -61,8 +63,14 @@ class NeuronUpdate(wiring.Component):
                 drive = acc
             # Step 4: leak + drive + bias in full width, then one saturation.
             integrating = s.ref[lane] == 0
-            v_int = saturate(decay(s.v[lane], p.leak_shift, cfg.v_bits) + drive + s.bias[lane],
-                             s.v[lane].shape())
+            leak_shift = p.leak_shift
+            if "leak_off_by_one" in self._faults:
+                leak_shift = p.leak_shift + 1           # injected bug (tests only)
+            v_sum = decay(s.v[lane], leak_shift, cfg.v_bits) + drive + s.bias[lane]
+            if "lost_saturation" in self._faults:
+                v_int = v_sum                           # injected bug: wraps on assignment
+            else:
+                v_int = saturate(v_sum, s.v[lane].shape())
             v_new = Signal(s.v[lane].shape(), name=f"v_new{lane}")
             m.d.comb += v_new.eq(Mux(integrating, v_int, s.v[lane]))
             # Step 5: threshold, reset, refractory.

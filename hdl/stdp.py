@@ -5,6 +5,7 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from .arith import clamp
+from .faults import check_faults
 from .layouts import lanes_of, param_layout
 
 __all__ = ["WeightUpdate", "learning_step"]
@@ -34,9 +35,10 @@ class WeightUpdate(wiring.Component):
     next : Out(lanes x signed(weight_bits))
     """
 
-    def __init__(self, cfg, *, depress):
+    def __init__(self, cfg, *, depress, faults=()):
         self._cfg = cfg
         self._depress = depress
+        self._faults = check_faults(faults)
         word = lanes_of(signed(cfg.weight_bits), cfg)
         dw = lanes_of(unsigned(cfg.dw_bits), cfg) if depress else unsigned(cfg.dw_bits)
         super().__init__({
@@ -52,6 +54,8 @@ class WeightUpdate(wiring.Component):
         for lane in range(self._cfg.lanes):
             if self._depress:
                 target = self.w[lane] - self.dw[lane]
+            elif "stdp_sign_flip" in self._faults:
+                target = self.w[lane] - self.dw         # injected bug (tests only)
             else:
                 target = self.w[lane] + self.dw
             m.d.comb += self.next[lane].eq(clamp(target, p.w_min, p.w_max))

@@ -5,7 +5,7 @@ output events are recorded with the cycle they were handed over, counted from a 
 counter in the harness so that cycle numbers are exact and race-free.
 """
 
-from amaranth.hdl import Elaboratable, Module, Signal
+from amaranth.hdl import ClockDomain, ClockSignal, Elaboratable, Module, ResetSignal, Signal
 from amaranth.sim import Simulator
 
 from spikecore.golden.cycles import START_LATENCY
@@ -24,17 +24,22 @@ class CommandError(RuntimeError):
 
 
 class Harness(Elaboratable):
-    """The core plus a free-running cycle counter."""
+    """The core plus a free-running cycle counter; ``rst`` resets the core's domain."""
 
     def __init__(self, cfg):
         self.cfg = cfg
         self.core = Core(cfg)
         self.cycle = Signal(64)
+        self.rst = Signal()
 
     def elaborate(self, platform):
         m = Module()
+        m.domains.sync = ClockDomain()
+        m.d.comb += ResetSignal().eq(self.rst)
         m.submodules.core = self.core
-        m.d.sync += self.cycle.eq(self.cycle + 1)
+        m.domains.count = count = ClockDomain(reset_less=True)
+        m.d.comb += count.clk.eq(ClockSignal())
+        m.d.count += self.cycle.eq(self.cycle + 1)     # keeps counting through a reset
         return m
 
 

@@ -23,9 +23,10 @@ def cache_root():
     return root.resolve()
 
 
-def config_key(cfg, name="core"):
-    digest = hashlib.sha256(cfg.to_toml().encode()).hexdigest()[:12]
-    return f"{name}-{digest}"
+def config_key(cfg, name="core", faults=()):
+    text = cfg.to_toml() + "".join(f"\nfault {f}" for f in sorted(faults))
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return f"{name}-{digest}" + "".join(f"-{f}" for f in sorted(faults))
 
 
 @contextmanager
@@ -54,15 +55,16 @@ def generator_digest():
     return digest.hexdigest()[:16]
 
 
-def generated(cfg, name="core"):
+def generated(cfg, name="core", *, faults=()):
     """The generated core of ``cfg``: made on first use, reused afterwards (until the
-    generator changes, see :func:`generator_digest`)."""
-    out = cache_root() / config_key(cfg, name)
+    generator changes, see :func:`generator_digest`). ``faults`` injects known bugs
+    (tests only) into a separate build."""
+    out = cache_root() / config_key(cfg, name, faults)
     with locked(out.with_suffix(".lock")):
         done = out / ".done"
         stamp = generator_digest()
         if not done.exists() or done.read_text().strip() != stamp:
-            generate(cfg, out)
+            generate(cfg, out, faults=faults)
             done.write_text(stamp + "\n")
     return GeneratedCore(out_dir=out, verilog=out / f"{TOP}.v", vlt=out / f"{TOP}.vlt",
                          regmap_json=out / "regmap.json", regmap_md=out / "regmap.md",

@@ -157,7 +157,7 @@ def _stamp(core, args):
     return digest.hexdigest()
 
 
-def build(cfg, name="core", *, waves=False):
+def build(cfg, name="core", *, waves=False, faults=()):
     """Verilate ``cfg``'s core, or reuse the build made earlier; see :class:`SimBuild`.
 
     Parameters
@@ -176,7 +176,7 @@ def build(cfg, name="core", *, waves=False):
     """
     if not isinstance(cfg, CoreConfig):
         raise TypeError(f"cfg must be a CoreConfig, not {cfg!r}")
-    core = generated(cfg, name)
+    core = generated(cfg, name, faults=faults)
     args = [*BUILD_ARGS, *(WAVE_ARGS[wave_format()] if waves else ())]
     build_dir = core.out_dir / ("sim_build_waves" if waves else "sim_build")
     stamp_file = build_dir / ".built"
@@ -235,7 +235,7 @@ def _failures(results_xml):
 
 
 def run_cocotb(cfg, name, test_module, testcase=None, *, extra_env=None, waves=False,
-               seed=1, steps=None):
+               seed=1, steps=None, faults=()):
     """Build ``cfg``'s core if needed and run the cocotb tests of one module on it.
 
     Parameters
@@ -255,6 +255,9 @@ def run_cocotb(cfg, name, test_module, testcase=None, *, extra_env=None, waves=F
         Seed of the workload (``SPIKECORE_SEED``) and of cocotb's ``random``.
     steps : int or None
         Timesteps to simulate (``SPIKECORE_STEPS``), for testbenches that take it.
+    faults : collection of str
+        Known bugs to inject into the design (:data:`spikecore.hdl.faults.FAULTS`), to prove
+        that the tests catch them.
 
     Returns
     -------
@@ -269,7 +272,7 @@ def run_cocotb(cfg, name, test_module, testcase=None, *, extra_env=None, waves=F
     """
     module = test_module if "." in test_module else f"{TEST_PACKAGE}.{test_module}"
     short = module.rsplit(".", 1)[-1]
-    sim = build(cfg, name, waves=waves)
+    sim = build(cfg, name, waves=waves, faults=faults)
     # One folder per distinct run (module, test, seed, steps, environment), so that
     # concurrent workers running different variants never share result files.
     variant = hashlib.sha256(repr((steps, sorted((extra_env or {}).items()), waves))

@@ -54,6 +54,21 @@ def cmd_generate(args):
     return 0
 
 
+def cmd_sim(args):
+    from .sim.simulate import simulate
+    cfg = load_config(args.config)
+    out = Path(args.out)
+    summary = simulate(cfg, args.input, out, name=_config_name(args.config),
+                       network=args.network, backend=args.backend, steps=args.steps,
+                       waves=args.waves)
+    print(f"{summary['backend']}: {summary['steps']} timesteps of {cfg.summary()}")
+    print(f"  {summary['spikes']} output spikes -> {out / 'spikes.csv'}")
+    print(f"  final state -> {out / 'state.npz'}; summary -> {out / 'summary.json'}")
+    if "waves" in summary:
+        print(f"  waves -> {summary['waves']} (open with GTKWave or Surfer)")
+    return 0
+
+
 def _config_name(value):
     if value is None:
         return "default"
@@ -87,6 +102,24 @@ def build_parser():
     p_gen.add_argument("--out", default=None,
                        help="output folder (default: build/<config name>)")
     p_gen.set_defaults(func=cmd_generate)
+
+    p_sim = sub.add_parser("sim", help="run a spike train through the golden model or the RTL")
+    p_sim.add_argument("--config", default=None, help=config_help)
+    p_sim.add_argument("--input", required=True, metavar="SPIKES",
+                       help="spike train: .npy raster (timesteps x n_axons) or .csv lines "
+                            "'timestep,axon'")
+    p_sim.add_argument("--network", default=None, metavar="NPZ",
+                       help="weights, state and parameters to start from (.npz; a run's "
+                            "state.npz works)")
+    p_sim.add_argument("--backend", choices=("golden", "rtl"), default="golden",
+                       help="golden: the numpy model; rtl: the generated Verilog under "
+                            "Verilator, checked against the golden model every cycle")
+    p_sim.add_argument("--steps", type=int, default=None,
+                       help="timesteps to run (default: the length of the spike train)")
+    p_sim.add_argument("--waves", action="store_true",
+                       help="record waves (FST) of the RTL run")
+    p_sim.add_argument("--out", required=True, help="output folder")
+    p_sim.set_defaults(func=cmd_sim)
     return parser
 
 

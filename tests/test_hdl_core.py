@@ -296,3 +296,30 @@ def test_clear():
         assert [n for _, n, _ in events] == list(golden.step([]))
         assert_state_equal(host.peek_state(), golden.state(), "step after CLEAR")
     run_sim(cfg, body)
+
+
+def test_reset_clears_pending_input():
+    """`rst` returns registers to their power-on values and, as its first act, the engine
+    clears the dynamic state: AER input accepted before the reset is gone (the same ids
+    count as new afterwards, not as duplicates); weights survive (memories keep contents)."""
+    cfg = CoreConfig(n_axons=6, n_neurons=4, lanes=2, v_bits=10, threshold=500)
+
+    async def body(host):
+        await host.write("weight", (2, 1), 9)
+        await host.write("threshold", None, 77)
+        await host.spikes([1, 2, 2, 5])
+        assert (await host.read("in_spikes"), await host.read("dup_spikes")) == (3, 1)
+        host.ctx.set(host.h.rst, 1)
+        await host.ctx.tick("count").repeat(2)      # a domain that ignores the reset
+        host.ctx.set(host.h.rst, 0)
+        # Power-on register values: counters zero, the threshold back to the config's.
+        assert await host.read("in_spikes") == 0
+        assert await host.read("threshold") == cfg.threshold
+        await host.spikes([1, 2, 5])
+        # Derived: three distinct axons, none of them seen since the reset.
+        assert (await host.read("in_spikes"), await host.read("dup_spikes")) == (3, 0)
+        await host.step([])
+        assert await host.read("sops") == 3 * cfg.n_neurons   # exactly the three rows
+        assert await host.read("weight", (2, 1)) == 9
+        assert host.peek_state()["v"][1] == 9                 # axon 2's weight, no leftovers
+    run_sim(cfg, body)
