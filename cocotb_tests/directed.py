@@ -38,6 +38,9 @@ def error_cases(regmap):
              (7, 3, Status.BAD_OPCODE, "opcode 7"),
              (Opcode.READ, (1 << regmap.addr_bits) - 1, Status.BAD_ADDR, "last address"),
              (Opcode.WRITE, regmap["id"].base, Status.BAD_ADDR, "write to read-only id")]
+    if regmap.cmd_addr_bits > regmap.addr_bits:
+        cases.append((Opcode.WRITE, (1 << regmap.addr_bits) | regmap["threshold"].base,
+                      Status.BAD_ADDR, "address above the map aliasing a register"))
     last_reg = max(e.base for e in regmap if e.kind == "reg")
     first_mem = min(e.base for e in regmap if e.kind == "mem")
     if last_reg + 1 < first_mem:

@@ -51,7 +51,7 @@ def acc_shape(cfg):
 def command_layout(cfg):
     return data.StructLayout({
         "op": unsigned(3),
-        "addr": unsigned(build_regmap(cfg).addr_bits),
+        "addr": unsigned(build_regmap(cfg).cmd_addr_bits),
         "data": unsigned(DATA_BITS),
     })
 

@@ -153,6 +153,9 @@ class RegMap:
         self._by_name = {e.name: e for e in self.entries}
         end = max(e.base + e.span for e in self.entries)
         self.addr_bits = max(1, (end - 1).bit_length())
+        #: Width of a command's address field: whole bytes, as the link carries it. The core
+        #: decodes every bit, so an address above the map is refused, never aliased.
+        self.cmd_addr_bits = 8 * -(-self.addr_bits // 8)
         self.lane_bits = max(0, (cfg.lanes - 1).bit_length())
         self.group_bits = max(0, (cfg.groups - 1).bit_length())
 
@@ -231,7 +234,8 @@ class RegMap:
     def to_json(self):
         return json.dumps({
             "config": self.cfg.to_dict(),
-            "addr_bits": self.addr_bits, "data_bits": DATA_BITS,
+            "addr_bits": self.addr_bits, "cmd_addr_bits": self.cmd_addr_bits,
+            "data_bits": DATA_BITS,
             "lane_bits": self.lane_bits, "group_bits": self.group_bits,
             "opcodes": {op.name: op.value for op in Opcode},
             "status_codes": {s.name: s.value for s in Status},
@@ -246,7 +250,9 @@ class RegMap:
             "",
             f"Generated from the configuration: {cfg.summary()}.",
             "",
-            f"Word addresses, {self.addr_bits} bits; data words {DATA_BITS} bits. A read "
+            f"Word addresses, {self.addr_bits} bits, in a {self.cmd_addr_bits}-bit command "
+            "field (an address above the map is refused); "
+            f"data words {DATA_BITS} bits. A read "
             "returns the element's raw bits, zero-extended (the host sign-extends signed "
             "ones, see `RegMap.decode_value`); a write takes two's complement.",
             f"A neuron `n` sits at offset `(n // {cfg.lanes}) << {self.lane_bits} | "

@@ -139,6 +139,8 @@ def error_cases(cfg):
         (5, 0, Status.BAD_OPCODE), (6, 0, Status.BAD_OPCODE), (7, 3, Status.BAD_OPCODE),
         # beyond the last window
         (Opcode.READ, (1 << regmap.addr_bits) - 1, Status.BAD_ADDR),
+        # above the map, with low bits naming a register: refused, not aliased
+        (Opcode.WRITE, (1 << regmap.addr_bits) | regmap["threshold"].base, Status.BAD_ADDR),
         # a write to the read-only id register
         (Opcode.WRITE, regmap["id"].base, Status.BAD_ADDR),
         # the gap between the registers and the first window

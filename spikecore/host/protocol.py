@@ -63,7 +63,7 @@ class Framing:
 
     @classmethod
     def for_config(cls, cfg):
-        return cls(addr=_nbytes(build_regmap(cfg).addr_bits), data=_nbytes(DATA_BITS),
+        return cls(addr=build_regmap(cfg).cmd_addr_bits // 8, data=_nbytes(DATA_BITS),
                    axon=_nbytes(cfg.axon_id_bits), neuron=_nbytes(cfg.neuron_id_bits),
                    timestep=_nbytes(cfg.timestep_bits))
 
