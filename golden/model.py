@@ -230,7 +230,7 @@ class GoldenCore:
         elif name == "timestep":
             self.timestep = value
         elif name in self.counters:
-            self.counters[name] = value
+            self.counters[name] = 0         # a write zeroes a counter, whatever the data
         else:
             self.params[name] = value
 

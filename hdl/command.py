@@ -115,6 +115,47 @@ class CommandUnit(wiring.Component):
         targets = memory_targets(cfg)
         lane_bits, group_bits = regmap.lane_bits, regmap.group_bits
         addr = cmd.addr
+        write = cmd.op == Opcode.WRITE
+
+        # Registers sit in one aligned block at address 0: one parallel case on the low
+        # address bits selects a register (no chain of comparisons).
+        registers = [e for e in regmap if e.kind == "reg"]
+        reg_bits = max(1, (len(registers) - 1).bit_length())
+        in_regs = Signal()
+        reg_known = Signal()
+        reg_writable = Signal()
+        reg_value = Signal(DATA_BITS)
+        m.d.comb += in_regs.eq(addr[reg_bits:] == 0)
+        values = {e.name: self._register_value(e, params, status, counters, timestep)
+                  for e in registers}
+        # The read value is an AND-OR of the selected register's raw bits, zero-extended (the
+        # host sign-extends signed fields; its regmap knows their widths): no mux tree.
+        selected, writable = [], []
+        for entry in registers:
+            hit = addr[:reg_bits] == entry.base
+            value = values[entry.name].as_unsigned()
+            selected.append(value & hit.replicate(len(value)))
+            if entry.writable:
+                writable.append(hit)
+        m.d.comb += [reg_known.eq(addr[:reg_bits] < len(registers)),
+                     reg_writable.eq(_or_all(writable)),
+                     reg_value.eq(_or_all(selected))]
+        reg_write = Signal()
+        with m.Switch(addr[:reg_bits]):
+            for entry in registers:
+                if not entry.writable:
+                    continue
+                with m.Case(entry.base):
+                    with m.If(reg_write):
+                        if entry.name == "status":
+                            m.d.sync += sticky.eq(sticky & ~cmd.data)     # write 1 to clear
+                        elif entry.access == "wc":
+                            m.d.sync += values[entry.name].eq(0)          # a write zeroes
+                        else:
+                            m.d.sync += values[entry.name].eq(cmd.data)
+
+        windows = [e for e in regmap if e.kind == "mem"]
+        shifts = {e.name: (e.span - 1).bit_length() for e in windows}
         with m.FSM(name="command"):
             with m.State("IDLE"):
                 m.d.comb += self.cmd.ready.eq(1)
@@ -124,21 +165,22 @@ class CommandUnit(wiring.Component):
             with m.State("DECODE"):
                 with m.Switch(cmd.op):
                     with m.Case(Opcode.READ, Opcode.WRITE):
-                        write = cmd.op == Opcode.WRITE
-                        matched = Signal()
-                        for entry in regmap:
-                            if entry.kind == "reg":
-                                with m.If(addr == entry.base):
-                                    m.d.comb += matched.eq(1)
-                                    self._register(m, entry, write, params, status, sticky,
-                                                   counters, timestep, cmd, fail, reply)
-                            else:
-                                shift = (entry.span - 1).bit_length()
-                                with m.If(addr[shift:] == entry.base >> shift):
-                                    m.d.comb += matched.eq(1)
-                                    self._memory(m, entry, targets.index(entry.name), cmd,
-                                                 shift, lane_bits, group_bits, access, fail)
-                        with m.If(~matched):
+                        with m.If(in_regs & reg_known):
+                            with m.If(~write):
+                                reply(reg_value)
+                            with m.Elif(~reg_writable):
+                                fail(Status.BAD_ADDR, StatusBit.BAD_ADDR)
+                            with m.Elif(self.busy):
+                                fail(Status.BUSY, StatusBit.BUSY_ACCESS)
+                            with m.Else():
+                                m.d.comb += reg_write.eq(1)
+                                reply(0)
+                        for entry in windows:
+                            shift = shifts[entry.name]
+                            with m.Elif(addr[shift:] == entry.base >> shift):
+                                self._memory(m, entry, targets.index(entry.name), cmd,
+                                             shift, lane_bits, group_bits, access, fail)
+                        with m.Else():
                             fail(Status.BAD_ADDR, StatusBit.BAD_ADDR)
                     with m.Case(Opcode.START, Opcode.CLEAR):
                         with m.If(self.busy):
@@ -170,36 +212,19 @@ class CommandUnit(wiring.Component):
                     m.next = "IDLE"
         return m
 
-    def _register(self, m, entry, write, params, status, sticky, counters, timestep, cmd,
-                  fail, reply):
-        """Read or write one register (writes need the idle core)."""
+    @staticmethod
+    def _register_value(entry, params, status, counters, timestep):
+        """The signal (or constant) that register ``entry`` reads."""
         name = entry.name
         if name == "id":
-            value = Const(entry.reset, DATA_BITS)
-        elif name == "status":
-            value = status
-        elif name == "timestep":
-            value = timestep
-        elif name in counters:
-            value = counters[name]
-        else:
-            value = params[name]
-        with m.If(~write):
-            # The raw bits, zero-extended: the host sign-extends signed fields (its regmap
-            # knows their widths), and the hardware needs no sign-extension muxes.
-            reply(value.as_unsigned())
-        if not entry.writable:
-            with m.Else():
-                fail(Status.BAD_ADDR, StatusBit.BAD_ADDR)
-            return
-        with m.Elif(self.busy):
-            fail(Status.BUSY, StatusBit.BUSY_ACCESS)
-        with m.Else():
-            if name == "status":
-                m.d.sync += sticky.eq(sticky & ~cmd.data)     # write 1 to clear
-            else:
-                m.d.sync += value.eq(cmd.data)
-            reply(0)
+            return Const(entry.reset, DATA_BITS)
+        if name == "status":
+            return status
+        if name == "timestep":
+            return timestep
+        if name in counters:
+            return counters[name]
+        return params[name]
 
     def _memory(self, m, entry, target, cmd, shift, lane_bits, group_bits, access, fail):
         """Decode an element of a memory window into (target, word, lane) for the engine."""
@@ -230,3 +255,11 @@ class CommandUnit(wiring.Component):
                 access.data.eq(cmd.data),
             ]
             m.next = "ACCESS"
+
+
+def _or_all(values):
+    """The bitwise OR of ``values`` (zero-extended to the widest)."""
+    result = values[0]
+    for value in values[1:]:
+        result = result | value
+    return result

@@ -48,7 +48,9 @@ splitnets -driver
 opt -full -purge
 wreduce
 opt_clean -purge
-splitnets -driver
+# every internal net bit by bit: a bit nothing reads is then a whole unused net, which
+# opt_clean removes (UNUSEDSIGNAL on partly used nets; ports and memories stay whole)
+splitnets
 opt_clean -purge
 attrmap -remove generator -remove top -remove src -remove amaranth.hierarchy -remove amaranth.decoding
 write_verilog -norename -noattr {verilog}

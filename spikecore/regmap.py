@@ -54,7 +54,8 @@ class StatusBit(enum.IntEnum):
     BUSY_ACCESS = 4
 
 
-#: Event and performance counters (32 bits, wrap modulo 2**32, writable to preset/zero).
+#: Event and performance counters (32 bits, wrap modulo 2**32; a write zeroes one, whatever
+#: its data: a counter needs no preset, and a bare counter is a carry chain).
 COUNTERS = {
     "cycles": "clock cycles spent running timesteps",
     "step_cycles": "clock cycles of the last timestep (start accepted .. idle)",
@@ -133,7 +134,7 @@ class Entry:
     span: int
     width: int
     signed: bool
-    access: str     # "rw", "ro" or "w1c"
+    access: str     # "rw", "ro", "w1c" (write 1 to clear bits) or "wc" (a write zeroes)
     index: str | None
     count: int
     reset: int | None
@@ -332,7 +333,7 @@ def build_regmap(cfg):
     for name, (width, signed, doc) in param_fields(cfg).items():
         reg(name, "param", width, signed, "rw", resets[name], doc)
     for name, doc in COUNTERS.items():
-        reg(name, "counter", DATA_BITS, False, "rw", 0, doc)
+        reg(name, "counter", DATA_BITS, False, "wc", 0, doc)
 
     lane_bits = max(0, (cfg.lanes - 1).bit_length())
     group_bits = max(0, (cfg.groups - 1).bit_length())

@@ -504,9 +504,12 @@ def test_timestep_wraps():
 
 
 def test_counters_wrap_modulo_2_32():
-    """Counters wrap modulo 2^32: sops preset to 2^32 - 1, plus 1 row x 2 neurons = 1."""
+    """Counters wrap modulo 2^32: sops at 2^32 - 1, plus 1 row x 2 neurons = 1. (The model's
+    counter is set directly: through the register a write zeroes it.)"""
     g = make(n_neurons=2, lanes=2)
-    g.write("sops", None, 2**32 - 1)
+    g.write("sops", None, 77)
+    assert g.counters["sops"] == 0
+    g.counters["sops"] = 2**32 - 1
     g.step([0])
     assert g.counters["sops"] == 1
 
