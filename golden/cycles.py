@@ -21,11 +21,12 @@ START_LATENCY = 2
 #: Cycles from the last row issue to the first neuron issue (the row pipeline drains: read,
 #: register, accumulate-and-write).
 ROW_LATENCY = 3
-#: Cycles from the last neuron issue until the spike list is complete.
-NEURON_LATENCY = 3
-#: Cycles from the last learning issue to its last weight write (trace read, register,
-#: trace update and weight read, register, weight write).
-LEARN_LATENCY = 4
+#: Cycles from the last neuron issue until the spike list is complete (read, four pipeline
+#: stages, the write).
+NEURON_LATENCY = 6
+#: Cycles from the last learning issue to its last weight write (read, register, trace
+#: decay, trace bump, product, shift and weight read, weight register, clamp and write).
+LEARN_LATENCY = 7
 #: Cycles from the start of the output phase to the first output event.
 SERIAL_LATENCY = 2
 

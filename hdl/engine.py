@@ -7,7 +7,7 @@ per cycle:
 
 * **rows**: every queued row streams ``groups`` weight words into the accumulators
   (``lanes`` SOP a cycle); plastic rows are depressed on the way (read-modify-write);
-* **neurons**: ``groups`` words of neuron state go through :class:`NeuronUpdate`; groups with a
+* **neurons**: ``groups`` words of neuron state go through :class:`NeuronPipeline`; groups with a
   spike are appended to the spike list;
 * **learn** (when learning): every row's pre-trace is updated, and every (row, spiking group)
   word is potentiated;
@@ -22,14 +22,22 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from spikecore.regmap import DATA_BITS
-from .arith import trace_update
+from .arith import decay, trace_bump
 from .faults import check_faults
 from .layouts import aer_in_shape, aer_out_layout, lanes_of, param_layout
 from .memories import CoreMemories, memory_targets
-from .neuron import NeuronUpdate
-from .stdp import WeightUpdate, learning_step
+from .neuron import NeuronPipeline
+from .stdp import WeightUpdate
 
 __all__ = ["Engine", "AccessOp", "access_layout", "EngineEvents"]
+
+
+#: Cycles the FSM waits after the last row issue: the last accumulator write (issue, read
+#: data registered, add and write) lands before the neuron pass reads it.
+ROW_DRAIN = 2
+#: Cycles after the last neuron issue until the spike list is complete: read, the neuron
+#: pipeline, the write; learning and output start on the next cycle.
+NEURON_DRAIN = NeuronPipeline.LATENCY + 1
 
 
 class AccessOp(enum.IntEnum):
@@ -124,7 +132,7 @@ class Engine(wiring.Component):
         row_k = Signal(range(max(2, cfg.n_rows + 1)))
         entry_k = Signal(range(G + 1))
         n_entries = Signal(range(G + 1))     # spike-list length of this step
-        drain = Signal(range(8))
+        drain = Signal(range(max(ROW_DRAIN, NEURON_DRAIN) + 1))
         rows_issue = Signal()
         neuron_issue = Signal()
         learn_issue = Signal()
@@ -215,7 +223,7 @@ class Engine(wiring.Component):
             with m.State("ROWS_DRAIN"):
                 # The last accumulator writes land before the neuron pass reads them.
                 m.d.sync += drain.eq(drain + 1)
-                with m.If(drain == 1):
+                with m.If(drain == ROW_DRAIN - 1):
                     m.next = "NEURONS"
             with m.State("NEURONS"):
                 m.d.comb += neuron_issue.eq(1)
@@ -226,7 +234,7 @@ class Engine(wiring.Component):
             with m.State("NEURONS_DRAIN"):
                 # The spike list is complete after the last neuron write.
                 m.d.sync += drain.eq(drain + 1)
-                with m.If(drain == 1):
+                with m.If(drain == NEURON_DRAIN - 1):
                     m.d.sync += [post_start.eq(1), row_k.eq(0), entry_k.eq(0)]
                     m.next = "POST"
             with m.State("POST"):
@@ -341,43 +349,58 @@ class Engine(wiring.Component):
                 self.events.sop_word.eq(1),
             ]
         if cfg.stdp:
-            m.submodules.depress = depress = WeightUpdate(cfg, depress=True)
-            m.d.comb += [depress.w.eq(s2_w), depress.params.eq(p)]
+            # Depression trails the accumulation (no hazard: each weight word is written
+            # once per step): S2 multiplies trace by rate, S3 shifts, S4 clamps and writes.
+            dw_shape = lanes_of(unsigned(cfg.dw_bits), cfg)
+            s3 = _stage(m, "row_s3", word=rd["weight"].addr.shape(), write=1)
+            s4 = _stage(m, "row_s4", word=rd["weight"].addr.shape(), write=1)
+            s3_w, s4_w = Signal.like(s2_w, name="row_s3_w"), Signal.like(s2_w, name="row_s4_w")
+            s3_product = Signal(dw_shape, name="row_s3_product")
+            s4_dw = Signal(dw_shape, name="row_s4_dw")
+            m.d.sync += [
+                s3.valid.eq(s2.valid), s3.word.eq(s2.word),
+                s3.write.eq(s2.valid & learn & s2_plastic), s3_w.eq(s2_w),
+                s4.valid.eq(s3.valid), s4.word.eq(s3.word), s4.write.eq(s3.write),
+                s4_w.eq(s3_w),
+            ]
             for lane in range(cfg.lanes):
-                m.d.comb += depress.dw[lane].eq(
-                    learning_step(s2_trace[lane], p.ltd_rate, p.ltd_shift))
-            with m.If(s2.valid & learn & s2_plastic):
-                m.d.comb += [wr["weight"].addr.eq(s2.word), wr["weight"].data.eq(depress.next),
+                m.d.sync += [s3_product[lane].eq(s2_trace[lane] * p.ltd_rate),
+                             s4_dw[lane].eq(s3_product[lane] >> p.ltd_shift)]
+            m.submodules.depress = depress = WeightUpdate(cfg, depress=True)
+            m.d.comb += [depress.w.eq(s4_w), depress.dw.eq(s4_dw), depress.params.eq(p)]
+            with m.If(s4.valid & s4.write):
+                m.d.comb += [wr["weight"].addr.eq(s4.word), wr["weight"].data.eq(depress.next),
                              wr["weight"].en.eq(-1)]
 
         # -- neurons: update each group, append spiking groups to the spike list ----------
+        # S0 issues the reads; the read data enter the neuron pipeline in S1; its outputs
+        # are written back NeuronPipeline.LATENCY cycles later.
         n1 = _stage(m, "neu_s1", group=group_shape)
-        n2 = _stage(m, "neu_s2", group=group_shape)
-        m.submodules.neuron = neuron = NeuronUpdate(cfg, faults=self._faults)
+        m.submodules.neuron = neuron = NeuronPipeline(cfg, faults=self._faults)
         with m.If(neuron_issue):
             m.d.comb += rd["acc"].addr.eq(group)
             for name in mem.neuron:
                 m.d.comb += rd[name].addr.eq(group)
-        m.d.sync += [n1.valid.eq(neuron_issue), n1.group.eq(group),
-                     n2.valid.eq(n1.valid), n2.group.eq(n1.group),
-                     neuron.acc.eq(rd["acc"].data)]
+        m.d.sync += [n1.valid.eq(neuron_issue), n1.group.eq(group)]
+        m.d.comb += [neuron.valid.eq(n1.valid), neuron.group.eq(n1.group),
+                     neuron.acc.eq(rd["acc"].data), neuron.params.eq(p),
+                     neuron.learn.eq(learn)]
         for name in mem.neuron:
-            m.d.sync += getattr(neuron.state, name).eq(rd[name].data)
-        m.d.comb += [neuron.params.eq(p), neuron.learn.eq(learn)]
+            m.d.comb += getattr(neuron.state, name).eq(rd[name].data)
         with m.If(fsm.ongoing("IDLE") & self.access.valid & (access.op == AccessOp.START)):
             m.d.sync += n_entries.eq(0)
-        with m.If(n2.valid):
+        with m.If(neuron.out_valid):
             for name in mem.neuron:
                 if name == "bias":
                     continue
-                m.d.comb += [wr[name].addr.eq(n2.group),
+                m.d.comb += [wr[name].addr.eq(neuron.out_group),
                              wr[name].data.eq(getattr(neuron.next, name)),
                              wr[name].en.eq(-1)]
-            m.d.comb += [wr["acc"].addr.eq(n2.group), wr["acc"].data.eq(0),
+            m.d.comb += [wr["acc"].addr.eq(neuron.out_group), wr["acc"].data.eq(0),
                          wr["acc"].en.eq(1)]
             with m.If(neuron.spike.any()):
                 m.d.comb += [wr["spikes"].addr.eq(n_entries), wr["spikes"].en.eq(1),
-                             wr["spikes"].data.group.eq(n2.group),
+                             wr["spikes"].data.group.eq(neuron.out_group),
                              wr["spikes"].data.mask.eq(neuron.spike)]
                 m.d.sync += n_entries.eq(n_entries + 1)
 
@@ -394,13 +417,27 @@ class Engine(wiring.Component):
                learn_last, row_shape, weight_word):
         rd, wr, p = self.mem.rd, self.mem.wr, self.params
         issuing = Signal(name="learn_issuing")
-        with m.If(fsm.ongoing("NEURONS_DRAIN") & (drain == 1) & learn):
+        with m.If(fsm.ongoing("NEURONS_DRAIN") & (drain == NEURON_DRAIN - 1) & learn):
             m.d.sync += issuing.eq(1)       # the first issue is the first cycle of POST
+        # S0 issues the reads of (row, spike-list entry); S1 registers them; S2 decays the
+        # row's pre-trace; S3 applies the row's spike and writes it back (once per row, then
+        # held for the row's other entries); S4 multiplies by the rate; S5 shifts and reads
+        # the weight word; S6 registers it; S7 clamps and writes it.
+        word_shape = rd["weight"].addr.shape()
+        trace_shape = unsigned(cfg.trace_bits)
+        entry_shape = rd["spikes_learn"].data.shape()
         l1 = _stage(m, "learn_s1", row=row_shape, first=1)
-        l2 = _stage(m, "learn_s2", row=row_shape, first=1)
-        l3 = _stage(m, "learn_s3", word=rd["weight"].addr.shape(), write=1,
+        l2 = _stage(m, "learn_s2", row=row_shape, first=1, trace=trace_shape, plastic=1,
+                    spiked=1, entry=entry_shape)
+        l3 = _stage(m, "learn_s3", row=row_shape, first=1, trace=trace_shape, plastic=1,
+                    spiked=1, entry=entry_shape)
+        l4 = _stage(m, "learn_s4", row=row_shape, trace=trace_shape, plastic=1,
+                    entry=entry_shape)
+        l5 = _stage(m, "learn_s5", row=row_shape, product=unsigned(cfg.dw_bits), plastic=1,
+                    entry=entry_shape)
+        l6 = _stage(m, "learn_s6", word=word_shape, dw=unsigned(cfg.dw_bits), write=1,
                     mask=cfg.lanes)
-        l4 = _stage(m, "learn_s4", word=rd["weight"].addr.shape(), write=1,
+        l7 = _stage(m, "learn_s7", word=word_shape, dw=unsigned(cfg.dw_bits), write=1,
                     mask=cfg.lanes)
         last_entry = Signal()
         m.d.comb += last_entry.eq((entry_k + 1 >= n_entries))
@@ -412,55 +449,56 @@ class Engine(wiring.Component):
                 m.d.sync += [entry_k.eq(0), row_k.eq(row_k + 1)]
                 with m.If(row_k == cfg.n_rows - 1):
                     m.d.sync += issuing.eq(0)
-        l2_trace = Signal(unsigned(cfg.trace_bits))
-        l2_plastic = Signal()
-        l2_spiked = Signal()
-        l2_entry = Signal.like(rd["spikes_learn"].data)
+        has_entries = n_entries != 0
         m.d.sync += [
             l1.valid.eq(issuing), l1.row.eq(row_k), l1.first.eq(entry_k == 0),
             l2.valid.eq(l1.valid), l2.row.eq(l1.row), l2.first.eq(l1.first),
-            l2_trace.eq(rd["pre_trace"].data), l2_plastic.eq(rd["plastic"].data),
-            l2_spiked.eq(rd["spiked"].data), l2_entry.eq(rd["spikes_learn"].data),
+            l2.trace.eq(rd["pre_trace"].data), l2.plastic.eq(rd["plastic"].data),
+            l2.spiked.eq(rd["spiked"].data), l2.entry.eq(rd["spikes_learn"].data),
+            l3.valid.eq(l2.valid), l3.row.eq(l2.row), l3.first.eq(l2.first),
+            l3.trace.eq(decay(l2.trace, p.pre_trace_shift, cfg.trace_bits)),
+            l3.plastic.eq(l2.plastic), l3.spiked.eq(l2.spiked), l3.entry.eq(l2.entry),
         ]
-        # S2: the row's new pre-trace (computed once per row, held for its other words).
-        new_trace = Signal(unsigned(cfg.trace_bits))
-        held_trace = Signal(unsigned(cfg.trace_bits))
-        trace = Signal(unsigned(cfg.trace_bits))
-        m.d.comb += [
-            new_trace.eq(trace_update(l2_trace, l2_spiked, shift=p.pre_trace_shift,
-                                      inc=p.trace_inc, nearest=p.trace_mode,
-                                      bits=cfg.trace_bits)),
-            trace.eq(Mux(l2.first, new_trace, held_trace)),
-        ]
-        with m.If(l2.valid & l2.first):
+        # S3: the row's new pre-trace, computed on its first entry and held for the others.
+        new_trace = Signal(trace_shape)
+        held_trace = Signal(trace_shape)
+        bumped = trace_bump(l3.trace, inc=p.trace_inc, nearest=p.trace_mode,
+                            bits=cfg.trace_bits)
+        m.d.comb += new_trace.eq(Mux(l3.spiked, bumped, l3.trace))
+        with m.If(l3.valid & l3.first):
             m.d.sync += held_trace.eq(new_trace)
-            m.d.comb += [wr["pre_trace"].addr.eq(l2.row), wr["pre_trace"].data.eq(new_trace),
+            m.d.comb += [wr["pre_trace"].addr.eq(l3.row), wr["pre_trace"].data.eq(new_trace),
                          wr["pre_trace"].en.eq(1),
-                         wr["spiked"].addr.eq(l2.row), wr["spiked"].data.eq(0),
+                         wr["spiked"].addr.eq(l3.row), wr["spiked"].data.eq(0),
                          wr["spiked"].en.eq(1)]
-        has_entries = n_entries != 0
-        l3_dw = Signal(unsigned(cfg.dw_bits))
-        l4_dw = Signal(unsigned(cfg.dw_bits))
-        with m.If(l2.valid & has_entries):
-            m.d.comb += rd["weight"].addr.eq(weight_word(l2.row, l2_entry.group))
         m.d.sync += [
-            l3.valid.eq(l2.valid), l3.word.eq(weight_word(l2.row, l2_entry.group)),
-            l3.write.eq(has_entries & l2_plastic), l3.mask.eq(l2_entry.mask),
-            l3_dw.eq(learning_step(trace, p.ltp_rate, p.ltp_shift)),
-            l4.valid.eq(l3.valid), l4.word.eq(l3.word), l4.write.eq(l3.write),
-            l4.mask.eq(l3.mask), l4_dw.eq(l3_dw),
+            l4.valid.eq(l3.valid), l4.row.eq(l3.row), l4.plastic.eq(l3.plastic),
+            l4.entry.eq(l3.entry), l4.trace.eq(Mux(l3.first, new_trace, held_trace)),
+            l5.valid.eq(l4.valid), l5.row.eq(l4.row), l5.plastic.eq(l4.plastic),
+            l5.entry.eq(l4.entry), l5.product.eq(l4.trace * p.ltp_rate),
         ]
-        l4_w = Signal.like(rd["weight"].data)
-        m.d.sync += l4_w.eq(rd["weight"].data)
+        # S5: the weight word of (row, spiking group) is read.
+        word = weight_word(l5.row, l5.entry.group)
+        with m.If(l5.valid & has_entries):
+            m.d.comb += rd["weight"].addr.eq(word)
+        m.d.sync += [
+            l6.valid.eq(l5.valid), l6.word.eq(word), l6.dw.eq(l5.product >> p.ltp_shift),
+            l6.write.eq(has_entries & l5.plastic), l6.mask.eq(l5.entry.mask),
+            l7.valid.eq(l6.valid), l7.word.eq(l6.word), l7.dw.eq(l6.dw),
+            l7.write.eq(l6.write), l7.mask.eq(l6.mask),
+        ]
+        l7_w = Signal.like(rd["weight"].data, name="learn_s7_w")
+        m.d.sync += l7_w.eq(rd["weight"].data)
         m.submodules.potentiate = potentiate = WeightUpdate(cfg, depress=False,
                                                             faults=self._faults)
-        m.d.comb += [potentiate.w.eq(l4_w), potentiate.dw.eq(l4_dw), potentiate.params.eq(p)]
-        with m.If(l4.valid & l4.write):
-            m.d.comb += [wr["weight"].addr.eq(l4.word), wr["weight"].data.eq(potentiate.next),
-                         wr["weight"].en.eq(l4.mask)]
+        m.d.comb += [potentiate.w.eq(l7_w), potentiate.dw.eq(l7.dw), potentiate.params.eq(p)]
+        with m.If(l7.valid & l7.write):
+            m.d.comb += [wr["weight"].addr.eq(l7.word), wr["weight"].data.eq(potentiate.next),
+                         wr["weight"].en.eq(l7.mask)]
+        stages = [l1, l2, l3, l4, l5, l6, l7]
         m.d.comb += [
-            learn_busy.eq(issuing | l1.valid | l2.valid | l3.valid | l4.valid),
-            learn_last.eq(~issuing & ~l1.valid & ~l2.valid & ~l3.valid),
+            learn_busy.eq(issuing | Cat(*[st.valid for st in stages]).any()),
+            learn_last.eq(~issuing & ~Cat(*[st.valid for st in stages[:-1]]).any()),
         ]
 
     def _output(self, m, cfg, post_start, n_entries, out_busy, out_last):

@@ -37,10 +37,12 @@ def state_shapes(cfg):
     return shapes
 
 
-def neuron_state_layout(cfg):
-    """The state of one neuron group: each field, once per lane."""
+def neuron_state_layout(cfg, *, dynamic=False):
+    """The state of one neuron group: each field, once per lane. ``dynamic`` leaves out the
+    bias, which a timestep never changes."""
     return data.StructLayout({name: lanes_of(shape, cfg)
-                              for name, shape in state_shapes(cfg).items()})
+                              for name, shape in state_shapes(cfg).items()
+                              if not (dynamic and name == "bias")})
 
 
 def acc_shape(cfg):

@@ -56,23 +56,27 @@ class CoreMemories:
 
     def __init__(self, cfg):
         G = cfg.groups
+        # Every state memory goes to block RAM, even a small one: as flip-flops a memory
+        # costs its bits in FFs and a multiplexer per read port in LUTs.
+        block = {"ram_style": "block"}
         self.weight = Memory(shape=lanes_of(signed(cfg.weight_bits), cfg),
-                             depth=cfg.n_rows * G, init=[])
-        self.acc = Memory(shape=lanes_of(acc_shape(cfg), cfg), depth=G, init=[])
+                             depth=cfg.n_rows * G, init=[], attrs=block)
+        self.acc = Memory(shape=lanes_of(acc_shape(cfg), cfg), depth=G, init=[], attrs=block)
         self.neuron = {}
         for name, shape in state_shapes(cfg).items():
             init = [[cfg.bias] * cfg.lanes] * G if name == "bias" and cfg.bias else []
-            self.neuron[name] = Memory(shape=lanes_of(shape, cfg), depth=G, init=init)
-        self.spiked = Memory(shape=unsigned(1), depth=cfg.n_rows, init=[])
-        self.spikes = Memory(shape=spike_entry_layout(cfg), depth=G, init=[])
+            self.neuron[name] = Memory(shape=lanes_of(shape, cfg), depth=G, init=init,
+                                       attrs=block)
+        self.spiked = Memory(shape=unsigned(1), depth=cfg.n_rows, init=[], attrs=block)
+        self.spikes = Memory(shape=spike_entry_layout(cfg), depth=G, init=[], attrs=block)
         row_bits = max(1, (cfg.n_rows - 1).bit_length())
         self.queue = SyncFIFOBuffered(width=row_bits, depth=cfg.n_rows)
         self.rows = {}
         if cfg.stdp:
             self.rows["pre_trace"] = Memory(shape=unsigned(cfg.trace_bits), depth=cfg.n_rows,
-                                            init=[])
+                                            init=[], attrs=block)
             self.rows["plastic"] = Memory(shape=unsigned(1), depth=cfg.n_rows,
-                                          init=[int(cfg.plastic)] * cfg.n_rows)
+                                          init=[int(cfg.plastic)] * cfg.n_rows, attrs=block)
 
         self.rd, self.wr = {}, {}
         lane_granular = {"weight": self.weight, **self.neuron}

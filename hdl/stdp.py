@@ -8,12 +8,7 @@ from .arith import clamp
 from .faults import check_faults
 from .layouts import lanes_of, param_layout
 
-__all__ = ["WeightUpdate", "learning_step"]
-
-
-def learning_step(trace, rate, shift):
-    """``(trace * rate) >> shift``: the size of one weight change (unsigned, floor)."""
-    return (trace * rate) >> shift
+__all__ = ["WeightUpdate"]
 
 
 class WeightUpdate(wiring.Component):

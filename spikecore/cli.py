@@ -69,6 +69,33 @@ def cmd_sim(args):
     return 0
 
 
+def cmd_build(args):
+    from .boards.build import BuildError, build_board
+    from .boards.platforms import find_board
+    spec = find_board(args.board)
+    cfg = load_config(args.config or spec.config)
+    out = Path(args.out) if args.out else Path("build") / f"{spec.name}-{_config_name(args.config or spec.config)}"
+    try:
+        report = build_board(spec, cfg, out, freq=args.freq * 1e6 if args.freq else None)
+    except BuildError as error:
+        print(f"spikecore: build failed: {error}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    return 0
+
+
+def cmd_program(args):
+    from .boards.program import ProgramError, program_board
+    from .boards.platforms import find_board
+    spec = find_board(args.board)
+    try:
+        program_board(spec, args.bitstream)
+    except ProgramError as error:
+        print(f"spikecore: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _config_name(value):
     if value is None:
         return "default"
@@ -120,6 +147,23 @@ def build_parser():
                        help="record waves (FST) of the RTL run")
     p_sim.add_argument("--out", required=True, help="output folder")
     p_sim.set_defaults(func=cmd_sim)
+
+    p_build = sub.add_parser("build", help="build a bitstream for an FPGA board (YoWASP tools)")
+    p_build.add_argument("--board", required=True,
+                         help="icebreaker or ulx3s (or an amaranth-boards platform class of "
+                              "the same families)")
+    p_build.add_argument("--config", default=None,
+                         help="configuration (default: the board's own, e.g. icebreaker)")
+    p_build.add_argument("--freq", type=float, default=None, metavar="MHZ",
+                         help="target core clock (default: the board's)")
+    p_build.add_argument("--out", default=None, help="output folder (default: build/<board>)")
+    p_build.set_defaults(func=cmd_build)
+
+    p_prog = sub.add_parser("program", help="flash a bitstream onto a connected board")
+    p_prog.add_argument("--board", required=True)
+    p_prog.add_argument("--bitstream", default=None,
+                        help="bitstream file (default: the one `spikecore build` wrote)")
+    p_prog.set_defaults(func=cmd_program)
     return parser
 
 

@@ -619,13 +619,13 @@ def test_lif_constant_input_fixed_point(shift, bias):
 
 def test_cycle_constants_match_spec():
     """The latencies in golden/cycles.py are the numbers of the Schedule section."""
-    # START two cycles after acceptance; neurons 3 after the last row; learn 3 after the
-    # last neuron; event e at a + 2 + e; last learn write 4 after its last issue.
+    # START two cycles after acceptance; neurons 3 after the last row; learn 6 after the
+    # last neuron; event e at a + 2 + e; last learn write 7 after its last issue.
     assert cycles.START_LATENCY == 2
     assert cycles.ROW_LATENCY == 3
-    assert cycles.NEURON_LATENCY == 3
+    assert cycles.NEURON_LATENCY == 6
     assert cycles.SERIAL_LATENCY == 2
-    assert cycles.LEARN_LATENCY == 4
+    assert cycles.LEARN_LATENCY == 7
 
 
 def _cfg8(**kw):
@@ -636,65 +636,65 @@ def _cfg8(**kw):
 
 
 def test_cycles_idle_step():
-    """No rows, no spikes, learn off: neurons (1, G), cycles = G + NEURON_LATENCY = 7."""
+    """No rows, no spikes, learn off: neurons (1, G), cycles = G + NEURON_LATENCY = 10."""
     t = step_timing(_cfg8(), n_rows_active=0, spikes=np.zeros(8, bool), learn=False)
-    # rows do not run; neurons issue at 1..4; the closing phase's first cycle is 4 + 3 = 7
-    assert t == StepTiming(cycles=7, rows=None, neurons=(1, 4), learn=None, output=None,
+    # rows do not run; neurons issue at 1..4; the closing phase's first cycle is 4 + 6 = 10
+    assert t == StepTiming(cycles=10, rows=None, neurons=(1, 4), learn=None, output=None,
                            events=(), sops=0)
 
 
 def test_cycles_rows_phase():
-    """R = 3 rows: rows (1, R*G) = (1, 12); neurons from 12 + 3 = 15 to 18; cycles 21."""
+    """R = 3 rows: rows (1, R*G) = (1, 12); neurons from 12 + 3 = 15 to 18; cycles 24."""
     t = step_timing(_cfg8(), n_rows_active=3, spikes=np.zeros(8, bool), learn=False)
     assert t.rows == (1, 12) and t.neurons == (15, 18)
-    assert t.cycles == 18 + 3 and t.learn is None and t.events == ()
+    assert t.cycles == 18 + 6 and t.learn is None and t.events == ()
     assert t.sops == 3 * 8 and t.sops_cycles == 12 and t.bound == 12 + 4
 
 
 def test_cycles_learn_without_spikes():
-    """learn on, no spike: n_rows * max(1, 0) = 5 issues from 21; cycles = 25 + 4 = 29."""
+    """learn on, no spike: n_rows * max(1, 0) = 5 issues from 24; cycles = 28 + 7 = 35."""
     t = step_timing(_cfg8(), n_rows_active=3, spikes=np.zeros(8, bool), learn=True)
-    assert t.learn == (21, 25) and t.cycles == 29 and t.output is None
+    assert t.learn == (24, 28) and t.cycles == 35 and t.output is None
 
 
 def test_cycles_learn_and_output_events():
     """Spikes at neurons 1, 2, 6 (groups 0, 1, 3: S = 3, E = 3) with learning.
 
-    learn: 5 rows * 3 groups = 15 issues, (21, 35); last write 35 + 4 = 39.
-    events: 21 + 2 + e = 23, 24, 25; output phase (21, 25). cycles = max(21, 39, 25) = 39.
+    learn: 5 rows * 3 groups = 15 issues, (24, 38); last write 38 + 7 = 45.
+    events: 24 + 2 + e = 26, 27, 28; output phase (24, 28). cycles = max(24, 45, 28) = 45.
     """
     spikes = np.zeros(8, bool)
     spikes[[1, 2, 6]] = True
     t = step_timing(_cfg8(), n_rows_active=3, spikes=spikes, learn=True)
-    assert t.learn == (21, 35)
-    assert t.events == (23, 24, 25) and t.output == (21, 25)
-    assert t.cycles == 39
+    assert t.learn == (24, 38)
+    assert t.events == (26, 27, 28) and t.output == (24, 28)
+    assert t.cycles == 45
 
 
 def test_cycles_output_without_learning_and_shared_group():
-    """No rows, learn off, neurons 0 and 1 spike (one group, E = 2): events at 7 + 2 = 9, 10.
+    """No rows, learn off, neurons 0 and 1 spike (one group, E = 2): events at 10 + 2 = 12, 13.
 
-    The neurons phase is (1, 4); the closing phase starts at 4 + 3 = 7; the step ends with
-    the last event, 10. A learning pass would take 5 * 1 = 5 issues (one spiking group).
+    The neurons phase is (1, 4); the closing phase starts at 4 + 6 = 10; the step ends with
+    the last event, 13. A learning pass would take 5 * 1 = 5 issues (one spiking group).
     """
     spikes = np.zeros(8, bool)
     spikes[[0, 1]] = True
     t = step_timing(_cfg8(), n_rows_active=0, spikes=spikes, learn=False)
-    assert t.events == (9, 10) and t.output == (7, 10) and t.cycles == 10
+    assert t.events == (12, 13) and t.output == (10, 13) and t.cycles == 13
     t = step_timing(_cfg8(), n_rows_active=0, spikes=spikes, learn=True)
-    assert t.learn == (7, 11) and t.cycles == 11 + 4
+    assert t.learn == (10, 14) and t.cycles == 14 + 7
 
 
 def test_golden_core_records_timing_and_cycle_counters():
     """GoldenCore.step stores the cycle model of each step and counts its cycles."""
     g = GoldenCore(_cfg8(threshold=50, leak_shift="off"))
     g.weights[0, [1, 2, 6]] = 50
-    # step 1: rows {0, 1, 2}, neurons 1, 2, 6 spike, learn on (default): 39 cycles as above
+    # step 1: rows {0, 1, 2}, neurons 1, 2, 6 spike, learn on (default): 45 cycles as above
     assert g.step([0, 1, 2]).tolist() == [1, 2, 6]
-    assert g.last_timing.cycles == 39 and g.last_timing.events == (23, 24, 25)
-    assert g.counters["step_cycles"] == 39 and g.counters["cycles"] == 39
+    assert g.last_timing.cycles == 45 and g.last_timing.events == (26, 27, 28)
+    assert g.counters["step_cycles"] == 45 and g.counters["cycles"] == 45
     # step 2: nothing in, nothing out (reset to zero), learn on: neurons (1, 4), learn
-    #   (7, 11), last write 15
+    #   (10, 14), last write 21
     assert g.step([]).tolist() == []
-    assert g.last_timing.learn == (7, 11) and g.last_timing.cycles == 15
-    assert g.counters["step_cycles"] == 15 and g.counters["cycles"] == 39 + 15
+    assert g.last_timing.learn == (10, 14) and g.last_timing.cycles == 21
+    assert g.counters["step_cycles"] == 21 and g.counters["cycles"] == 45 + 21

@@ -179,8 +179,9 @@ def test_timing_follows_the_step(cfg, seed):
         assert t.sops == rows.sum() * cfg.n_neurons
         assert len(t.events) == len(out)
         if len(out):
-            # consecutive events from the first cycle of the closing phase + SERIAL_LATENCY
-            first = t.neurons[1] + 3 + 2
+            # consecutive events from the first cycle of the closing phase (6 cycles after the
+            # last neuron issue) + SERIAL_LATENCY (2)
+            first = t.neurons[1] + 6 + 2
             assert t.events == tuple(range(first, first + len(out)))
         assert t.cycles >= t.bound
         total += t.cycles
