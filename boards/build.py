@@ -144,9 +144,14 @@ def build_board(spec, cfg, out_dir, *, progress=print, freq=None):
     top = BoardTop(cfg, spec)
     began = time.monotonic()
     progress(f"elaborating {cfg.summary()} for {spec.name} at {spec.freq / 1e6:g} MHz")
-    options = {"nextpnr_opts": "--report nextpnr_report.json --timing-allow-fail"}
+    options = {"nextpnr_opts": "--report nextpnr_report.json --timing-allow-fail",
+               "verbose": True}     # full tool logs: progress lines are picked from them
     if spec.family == "ice40":
-        options["synth_opts"] = "-dsp"
+        options["synth_opts"] = "-dsp -spram"
+        if cfg.weight_ram == "single":
+            # SPRAM has no initial contents: drop the (all-zero) one Amaranth gives the
+            # synapse memory, or Yosys falls back to block RAM, which cannot hold it.
+            options["script_after_read"] = "delete t:$meminit_v2 r:MEMID=\\weight_mem %i"
     plan = platform.prepare(top, name=name, **options)
     plan.extract(str(out))
     progress(f"running yosys and nextpnr (YoWASP) in {out}; full log: {out / 'build.log'}")

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["StepTiming", "step_timing", "START_LATENCY", "ROW_LATENCY", "NEURON_LATENCY", "LEARN_LATENCY",
-           "SERIAL_LATENCY"]
+__all__ = ["StepTiming", "step_timing", "START_LATENCY", "ROW_LATENCY", "NEURON_LATENCY",
+           "LEARN_LATENCY", "SERIAL_LATENCY", "SINGLE_PORT_DELAY"]
 
 #: Cycles from the START command's acceptance (command stream) to the engine's cycle 0: the
 #: command is decoded, then handed to the engine.
@@ -29,6 +29,9 @@ NEURON_LATENCY = 6
 LEARN_LATENCY = 7
 #: Cycles from the start of the output phase to the first output event.
 SERIAL_LATENCY = 2
+#: Extra cycles of the learning pipeline with a single-port synapse RAM (its writes fall
+#: between two reads).
+SINGLE_PORT_DELAY = 1
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,9 @@ class StepTiming:
     cycles : int
         Busy cycles of the step (the ``step_cycles`` counter).
     rows, neurons, learn, output : tuple of (first, last) or None
-        Cycles of each phase's issue slots, inclusive; ``None`` for a phase that did not run.
+        First and last issue cycle of each phase (with a single-port synapse RAM a learning
+        step issues rows and potentiation words every other cycle); ``None`` for a phase
+        that did not run.
     events : tuple of int
         The cycle each output event is handed over (valid and ready), in emission order.
     sops : int
@@ -54,13 +59,16 @@ class StepTiming:
     events: tuple
     sops: int
 
+    lanes: int = 1
+
     @property
     def bound(self):
         """Lower bound for a core of this width: SOPs / lanes plus one neuron pass."""
-        return self.sops_cycles + (self.neurons[1] - self.neurons[0] + 1)
+        return self.sops // self.lanes + (self.neurons[1] - self.neurons[0] + 1)
 
     @property
     def sops_cycles(self):
+        """Cycles of the rows phase, first issue to last."""
         return 0 if self.rows is None else self.rows[1] - self.rows[0] + 1
 
 
@@ -83,9 +91,12 @@ def step_timing(cfg, *, n_rows_active, spikes, learn):
     n_groups_spiking = int(group_has_spike.sum())
     n_events = int(spikes.sum())
 
-    # Rows: one issue per cycle, G per row, back to back from cycle 1.
+    # A single-port synapse RAM that learns spends every other cycle writing.
+    single = cfg.weight_ram == "single"
+    row_stride = 2 if single and learn else 1
+    # Rows: G issues per row, back to back (one every row_stride cycles) from cycle 1.
     if n_rows_active:
-        rows = (1, n_rows_active * G)
+        rows = (1, 1 + row_stride * (n_rows_active * G - 1))
         n_first = rows[1] + ROW_LATENCY
     else:
         rows = None
@@ -97,8 +108,9 @@ def step_timing(cfg, *, n_rows_active, spikes, learn):
     learn_slots = None
     if learn:
         ops = cfg.n_rows * max(1, n_groups_spiking)
-        learn_slots = (after_neurons, after_neurons + ops - 1)
-        last = max(last, learn_slots[1] + LEARN_LATENCY)
+        learn_stride = 2 if single and n_groups_spiking else 1
+        learn_slots = (after_neurons, after_neurons + learn_stride * (ops - 1))
+        last = max(last, learn_slots[1] + LEARN_LATENCY + (SINGLE_PORT_DELAY if single else 0))
 
     output = None
     events = ()
@@ -109,4 +121,5 @@ def step_timing(cfg, *, n_rows_active, spikes, learn):
         last = max(last, events[-1])
 
     return StepTiming(cycles=last, rows=rows, neurons=neurons, learn=learn_slots,
-                      output=output, events=events, sops=n_rows_active * cfg.n_neurons)
+                      output=output, events=events, sops=n_rows_active * cfg.n_neurons,
+                      lanes=cfg.lanes)

@@ -75,23 +75,33 @@ class CommandUnit(wiring.Component):
         timestep = Signal(cfg.timestep_bits)
         m.d.comb += self.timestep.eq(timestep)
 
+        # Every counter, sticky bit and the response register has one assignment: what
+        # changes it is gathered in comb strobes (a sync assignment per branch would give
+        # each branch its own copy of a 32-bit multiplexer).
         ev = self.events
+        steps = {name: Signal(range(cfg.lanes + 1), name=f"step_{name}") for name in COUNTERS}
+        zero = {name: Signal(name=f"zero_{name}") for name in COUNTERS}
         starting = self.access.valid & self.access.ready & \
             (self.access.payload.op == AccessOp.START)
-        with m.If(self.busy):
-            m.d.sync += [counters["cycles"].eq(counters["cycles"] + 1),
-                         counters["step_cycles"].eq(counters["step_cycles"] + 1)]
+        error_now = Signal()
+        m.d.comb += [
+            steps["cycles"].eq(self.busy), steps["step_cycles"].eq(self.busy),
+            steps["sops"].eq(Mux(ev.sop_word, cfg.lanes, 0)),
+            steps["in_spikes"].eq(ev.in_spike), steps["dup_spikes"].eq(ev.dup_spike),
+            steps["bad_axons"].eq(ev.bad_axon), steps["out_spikes"].eq(ev.out_spike),
+            steps["cmd_errors"].eq(error_now),
+        ]
         with m.If(starting):
-            m.d.sync += counters["step_cycles"].eq(0)
-        # One adder with a variable operand (not a mux of two sums): the low bits of a
-        # `+ lanes` never change, and a mux would leave them as dangling bits.
-        m.d.sync += counters["sops"].eq(counters["sops"] + Mux(ev.sop_word, cfg.lanes, 0))
-        for name, strobe in (("in_spikes", ev.in_spike), ("dup_spikes", ev.dup_spike),
-                             ("bad_axons", ev.bad_axon), ("out_spikes", ev.out_spike)):
-            with m.If(strobe):
-                m.d.sync += counters[name].eq(counters[name] + 1)
-        with m.If(ev.bad_axon):
-            m.d.sync += sticky[StatusBit.BAD_AXON].eq(1)
+            m.d.comb += zero["step_cycles"].eq(1)
+        for name, counter in counters.items():
+            with m.If(zero[name]):
+                m.d.sync += counter.eq(0)
+            with m.Else():
+                m.d.sync += counter.eq(counter + steps[name])
+        sticky_set = Signal(len(StatusBit))
+        sticky_clear = Signal(len(StatusBit))
+        m.d.comb += sticky_set[StatusBit.BAD_AXON].eq(ev.bad_axon)
+        m.d.sync += sticky.eq((sticky & ~sticky_clear) | sticky_set)
         with m.If(ev.step_done):
             m.d.sync += timestep.eq(timestep + 1)
 
@@ -101,15 +111,18 @@ class CommandUnit(wiring.Component):
         m.d.comb += self.rsp.payload.eq(rsp)
         access = Signal(access_layout(cfg))
         m.d.comb += self.access.payload.eq(access)
+        rsp_load = Signal()
+        rsp_next = Signal(response_layout(cfg))
+        with m.If(rsp_load):
+            m.d.sync += rsp.eq(rsp_next)
 
         def fail(code, bit):
-            m.d.sync += [rsp.status.eq(code), rsp.data.eq(0),
-                         sticky[bit].eq(1),
-                         counters["cmd_errors"].eq(counters["cmd_errors"] + 1)]
+            m.d.comb += [rsp_load.eq(1), rsp_next.status.eq(code), sticky_set[bit].eq(1),
+                         error_now.eq(1)]
             m.next = "RESPOND"
 
         def reply(value):
-            m.d.sync += [rsp.status.eq(Status.OK), rsp.data.eq(value)]
+            m.d.comb += [rsp_load.eq(1), rsp_next.status.eq(Status.OK), rsp_next.data.eq(value)]
             m.next = "RESPOND"
 
         targets = memory_targets(cfg)
@@ -148,9 +161,9 @@ class CommandUnit(wiring.Component):
                 with m.Case(entry.base):
                     with m.If(reg_write):
                         if entry.name == "status":
-                            m.d.sync += sticky.eq(sticky & ~cmd.data)     # write 1 to clear
+                            m.d.comb += sticky_clear.eq(cmd.data)         # write 1 to clear
                         elif entry.access == "wc":
-                            m.d.sync += values[entry.name].eq(0)          # a write zeroes
+                            m.d.comb += zero[entry.name].eq(1)            # a write zeroes
                         else:
                             m.d.sync += values[entry.name].eq(cmd.data)
 

@@ -35,9 +35,9 @@ __all__ = ["Engine", "AccessOp", "access_layout", "EngineEvents"]
 #: Cycles the FSM waits after the last row issue: the last accumulator write (issue, read
 #: data registered, add and write) lands before the neuron pass reads it.
 ROW_DRAIN = 2
-#: Cycles after the last neuron issue until the spike list is complete: read, the neuron
-#: pipeline, the write; learning and output start on the next cycle.
-NEURON_DRAIN = NeuronPipeline.LATENCY + 1
+#: Cycles after the last neuron issue until the spike list is complete: read, the read
+#: register, the neuron pipeline, the write; learning and output start on the next cycle.
+NEURON_DRAIN = NeuronPipeline.LATENCY + 2
 
 
 class AccessOp(enum.IntEnum):
@@ -116,8 +116,16 @@ class Engine(wiring.Component):
         mem = self.mem = CoreMemories(cfg)
         mem.add_to(m)
         rd, wr, queue = mem.rd, mem.wr, mem.queue
+        # Every read port's data goes straight into a register (q), which every consumer
+        # reads: a block RAM's output then drives one flip-flop nearby (Yosys can use the
+        # RAM's own output register), not logic across the chip. Reads take two cycles.
+        q = self.q = {name: Signal.like(port.data, name=f"{name}_q")
+                      for name, port in rd.items() if name != "spikes_out"}
+        for name, register in q.items():
+            m.d.sync += register.eq(rd[name].data)
         p = self.params
         G = cfg.groups
+        single = cfg.weight_ram == "single"
         row_shape = unsigned(queue.width)
         group_shape = unsigned(max(1, (G - 1).bit_length()))
 
@@ -134,6 +142,10 @@ class Engine(wiring.Component):
         n_entries = Signal(range(G + 1))     # spike-list length of this step
         drain = Signal(range(max(ROW_DRAIN, NEURON_DRAIN) + 1))
         rows_issue = Signal()
+        row_stride = Signal()                # single-port RAM while learning
+        row_gap = Signal()                   # this cycle is the write slot
+        if single:
+            m.d.comb += row_stride.eq(learn)
         neuron_issue = Signal()
         learn_issue = Signal()
         post_start = Signal()                # first cycle of POST: learn and output begin
@@ -168,7 +180,15 @@ class Engine(wiring.Component):
                             with m.Else():
                                 m.next = "NEURONS"
                         with m.Case(AccessOp.WRITE):
-                            m.d.comb += self.access.ready.eq(1)
+                            if single:
+                                # A single-port synapse RAM stores whole words: read the
+                                # word now, write it back with one lane replaced next cycle.
+                                with m.If(target_is["weight"]):
+                                    m.next = "MERGE"
+                                with m.Else():
+                                    m.d.comb += self.access.ready.eq(1)
+                            else:
+                                m.d.comb += self.access.ready.eq(1)
                         with m.Case(AccessOp.READ):
                             m.next = "READ"
                         with m.Case(AccessOp.CLEAR):
@@ -183,7 +203,9 @@ class Engine(wiring.Component):
                         with m.Else():
                             m.d.comb += self.events.bad_axon.eq(1)
             with m.State("AER"):
-                # The spiked bit of the axon, read last cycle, decides: new or merged.
+                # The spiked bit of the axon, read last cycle, decides: new or merged. (Read
+                # straight from the RAM, not from q: a START right behind the event must
+                # find the row in the queue.)
                 with m.If(rd["spiked"].data):
                     m.d.comb += self.events.dup_spike.eq(1)
                 with m.Else():
@@ -196,7 +218,21 @@ class Engine(wiring.Component):
                         queue.w_data.eq(aer_id),
                     ]
                 m.next = "IDLE"
+            with m.State("MERGE"):
+                m.next = "MERGE_WRITE"          # the word is on its way to q
+            with m.State("MERGE_WRITE"):
+                merged = Signal.like(wr["weight"].data, name="merged_word")
+                m.d.comb += merged.eq(q["weight"])
+                with m.Switch(access.lane):
+                    for lane in range(cfg.lanes):
+                        with m.Case(lane):
+                            m.d.comb += merged[lane].eq(access.data)
+                m.d.comb += [self.access.ready.eq(1), wr["weight"].addr.eq(access.word),
+                             wr["weight"].data.eq(merged), wr["weight"].en.eq(-1)]
+                m.next = "IDLE"
             with m.State("READ"):
+                m.next = "READ_ANSWER"          # the element is on its way to q
+            with m.State("READ_ANSWER"):
                 m.d.comb += self.access.ready.eq(1)
                 m.next = "IDLE"
             with m.State("CLEAR"):
@@ -210,16 +246,20 @@ class Engine(wiring.Component):
                 with m.Else():
                     m.d.sync += clear_k.eq(clear_k + 1)
             with m.State("ROWS"):
-                m.d.comb += rows_issue.eq(1)
-                m.d.sync += group.eq(group + 1)
-                with m.If(group == G - 1):
-                    m.d.sync += group.eq(0)
-                    with m.If(queue.r_rdy):
-                        m.d.comb += queue.r_en.eq(1)
-                        m.d.sync += row.eq(queue.r_data)
-                    with m.Else():
-                        m.d.sync += drain.eq(0)
-                        m.next = "ROWS_DRAIN"
+                # A single-port synapse RAM that learns needs every other cycle for the
+                # depression write: a row then issues a word every second cycle.
+                m.d.sync += row_gap.eq(row_stride & ~row_gap)
+                with m.If(~row_gap):
+                    m.d.comb += rows_issue.eq(1)
+                    m.d.sync += group.eq(group + 1)
+                    with m.If(group == G - 1):
+                        m.d.sync += group.eq(0)
+                        with m.If(queue.r_rdy):
+                            m.d.comb += queue.r_en.eq(1)
+                            m.d.sync += row.eq(queue.r_data)
+                        with m.Else():
+                            m.d.sync += [drain.eq(0), row_gap.eq(0)]
+                            m.next = "ROWS_DRAIN"
             with m.State("ROWS_DRAIN"):
                 # The last accumulator writes land before the neuron pass reads them.
                 m.d.sync += drain.eq(drain + 1)
@@ -249,7 +289,9 @@ class Engine(wiring.Component):
         idle_write = Signal()
         idle_read = Signal()
         m.d.comb += self.busy.eq(~(fsm.ongoing("IDLE") | fsm.ongoing("AER") |
-                                   fsm.ongoing("READ") | fsm.ongoing("CLEAR")))
+                                   fsm.ongoing("READ") |
+                                   fsm.ongoing("READ_ANSWER") | fsm.ongoing("MERGE") |
+                                   fsm.ongoing("MERGE_WRITE") | fsm.ongoing("CLEAR")))
         with m.If(fsm.ongoing("IDLE") & self.access.valid):
             m.d.comb += [idle_write.eq(access.op == AccessOp.WRITE),
                          idle_read.eq(access.op == AccessOp.READ)]
@@ -262,7 +304,9 @@ class Engine(wiring.Component):
             lane_granular = name in ("weight", *mem.neuron)
             with m.If((idle_read | idle_write) & target_is[name]):
                 m.d.comb += port_rd.addr.eq(access.word)
-            with m.If(idle_write & target_is[name]):
+            # (A single-port synapse RAM is written by MERGE, a read-modify-write.)
+            writes_here = not (single and name == "weight")
+            with m.If(idle_write & target_is[name] & writes_here):
                 m.d.comb += port_wr.addr.eq(access.word)
                 if lane_granular:
                     for lane in range(cfg.lanes):
@@ -272,13 +316,13 @@ class Engine(wiring.Component):
                     m.d.comb += [port_wr.data.eq(access.data), port_wr.en.eq(1)]
             with m.If(read_target == i):
                 if lane_granular:
-                    lanes = port_rd.data
+                    lanes = q[name]
                     with m.Switch(read_lane):
                         for lane in range(cfg.lanes):
                             with m.Case(lane):
                                 m.d.comb += rdata.eq(lanes[lane].as_unsigned())
                 else:
-                    m.d.comb += rdata.eq(port_rd.data.as_unsigned())
+                    m.d.comb += rdata.eq(q[name].as_unsigned())
         m.d.comb += self.rdata.eq(rdata)
 
         # AER: read the axon's spiked bit in the accepting cycle.
@@ -308,10 +352,9 @@ class Engine(wiring.Component):
                     row=row_shape, first=1)
         s2 = _stage(m, "row_s2", group=group_shape, word=rd["weight"].addr.shape(),
                     row=row_shape, first=1)
-        s2_w = Signal.like(rd["weight"].data, name="row_s2_w")
-        s2_acc = Signal.like(rd["acc"].data, name="row_s2_acc")
-        s2_trace = Signal(lanes_of(unsigned(cfg.trace_bits), cfg), name="row_s2_trace")
-        s2_plastic = Signal(name="row_s2_plastic")
+        s2_w, s2_acc = q["weight"], q["acc"]
+        if cfg.stdp:
+            s2_trace, s2_plastic = q["post_trace"], q["plastic"]
         with m.If(rows_issue):
             m.d.comb += [
                 rd["weight"].addr.eq(weight_word(row, group)),
@@ -324,12 +367,9 @@ class Engine(wiring.Component):
             s1.row.eq(row), s1.first.eq(group == 0),
             s2.valid.eq(s1.valid), s2.group.eq(s1.group), s2.word.eq(s1.word),
             s2.row.eq(s1.row), s2.first.eq(s1.first),
-            s2_w.eq(rd["weight"].data), s2_acc.eq(rd["acc"].data),
         ]
-        if cfg.stdp:
-            m.d.sync += [s2_trace.eq(rd["post_trace"].data), s2_plastic.eq(rd["plastic"].data)]
-        acc_in = Signal.like(rd["acc"].data, name="row_acc_in")
-        acc_sum = Signal.like(rd["acc"].data, name="row_acc_sum")
+        acc_in = Signal.like(s2_acc, name="row_acc_in")
+        acc_sum = Signal.like(s2_acc, name="row_acc_sum")
         m.d.comb += acc_in.eq(s2_acc)
         if G == 1:
             # A single group: consecutive rows hit the same accumulator word back to back;
@@ -368,25 +408,35 @@ class Engine(wiring.Component):
                              s4_dw[lane].eq(s3_product[lane] >> p.ltd_shift)]
             m.submodules.depress = depress = WeightUpdate(cfg, depress=True)
             m.d.comb += [depress.w.eq(s4_w), depress.dw.eq(s4_dw), depress.params.eq(p)]
-            with m.If(s4.valid & s4.write):
-                m.d.comb += [wr["weight"].addr.eq(s4.word), wr["weight"].data.eq(depress.next),
+            if single:
+                # One more stage puts the write on the odd cycle, between two reads.
+                s5 = _stage(m, "row_s5", word=rd["weight"].addr.shape(), write=1)
+                s5_w = Signal.like(s2_w, name="row_s5_w")
+                m.d.sync += [s5.valid.eq(s4.valid), s5.word.eq(s4.word), s5.write.eq(s4.write),
+                             s5_w.eq(depress.next)]
+                last, new_word = s5, s5_w
+            else:
+                last, new_word = s4, depress.next
+            with m.If(last.valid & last.write):
+                m.d.comb += [wr["weight"].addr.eq(last.word), wr["weight"].data.eq(new_word),
                              wr["weight"].en.eq(-1)]
 
         # -- neurons: update each group, append spiking groups to the spike list ----------
         # S0 issues the reads; the read data enter the neuron pipeline in S1; its outputs
         # are written back NeuronPipeline.LATENCY cycles later.
         n1 = _stage(m, "neu_s1", group=group_shape)
+        n2 = _stage(m, "neu_s2", group=group_shape)
         m.submodules.neuron = neuron = NeuronPipeline(cfg, faults=self._faults)
         with m.If(neuron_issue):
             m.d.comb += rd["acc"].addr.eq(group)
             for name in mem.neuron:
                 m.d.comb += rd[name].addr.eq(group)
-        m.d.sync += [n1.valid.eq(neuron_issue), n1.group.eq(group)]
-        m.d.comb += [neuron.valid.eq(n1.valid), neuron.group.eq(n1.group),
-                     neuron.acc.eq(rd["acc"].data), neuron.params.eq(p),
-                     neuron.learn.eq(learn)]
+        m.d.sync += [n1.valid.eq(neuron_issue), n1.group.eq(group),
+                     n2.valid.eq(n1.valid), n2.group.eq(n1.group)]
+        m.d.comb += [neuron.valid.eq(n2.valid), neuron.group.eq(n2.group),
+                     neuron.acc.eq(q["acc"]), neuron.params.eq(p), neuron.learn.eq(learn)]
         for name in mem.neuron:
-            m.d.comb += getattr(neuron.state, name).eq(rd[name].data)
+            m.d.comb += getattr(neuron.state, name).eq(q[name])
         with m.If(fsm.ongoing("IDLE") & self.access.valid & (access.op == AccessOp.START)):
             m.d.sync += n_entries.eq(0)
         with m.If(neuron.out_valid):
@@ -415,7 +465,7 @@ class Engine(wiring.Component):
 
     def _learn(self, m, cfg, learn, fsm, drain, row_k, entry_k, n_entries, learn_busy,
                learn_last, row_shape, weight_word):
-        rd, wr, p = self.mem.rd, self.mem.wr, self.params
+        rd, wr, p, q = self.mem.rd, self.mem.wr, self.params, self.q
         issuing = Signal(name="learn_issuing")
         with m.If(fsm.ongoing("NEURONS_DRAIN") & (drain == NEURON_DRAIN - 1) & learn):
             m.d.sync += issuing.eq(1)       # the first issue is the first cycle of POST
@@ -427,8 +477,7 @@ class Engine(wiring.Component):
         trace_shape = unsigned(cfg.trace_bits)
         entry_shape = rd["spikes_learn"].data.shape()
         l1 = _stage(m, "learn_s1", row=row_shape, first=1)
-        l2 = _stage(m, "learn_s2", row=row_shape, first=1, trace=trace_shape, plastic=1,
-                    spiked=1, entry=entry_shape)
+        l2 = _stage(m, "learn_s2", row=row_shape, first=1)     # its data are in q
         l3 = _stage(m, "learn_s3", row=row_shape, first=1, trace=trace_shape, plastic=1,
                     spiked=1, entry=entry_shape)
         l4 = _stage(m, "learn_s4", row=row_shape, trace=trace_shape, plastic=1,
@@ -441,23 +490,31 @@ class Engine(wiring.Component):
                     mask=cfg.lanes)
         last_entry = Signal()
         m.d.comb += last_entry.eq((entry_k + 1 >= n_entries))
-        with m.If(issuing):
+        has_entries = n_entries != 0
+        # A single-port synapse RAM needs two cycles per weight word (read, then write):
+        # while there are words to potentiate, every other cycle is the write slot.
+        issue = Signal(name="learn_issue")
+        gap = Signal(name="learn_gap")
+        if self._cfg.weight_ram == "single":
+            m.d.sync += gap.eq(issuing & has_entries & ~gap)
+            m.d.comb += issue.eq(issuing & ~gap)
+        else:
+            m.d.comb += issue.eq(issuing)
+        with m.If(issue):
             m.d.comb += [rd["pre_trace"].addr.eq(row_k), rd["plastic"].addr.eq(row_k),
                          rd["spiked"].addr.eq(row_k), rd["spikes_learn"].addr.eq(entry_k)]
             m.d.sync += entry_k.eq(entry_k + 1)
             with m.If(last_entry):
                 m.d.sync += [entry_k.eq(0), row_k.eq(row_k + 1)]
                 with m.If(row_k == cfg.n_rows - 1):
-                    m.d.sync += issuing.eq(0)
-        has_entries = n_entries != 0
+                    m.d.sync += [issuing.eq(0), gap.eq(0)]
         m.d.sync += [
-            l1.valid.eq(issuing), l1.row.eq(row_k), l1.first.eq(entry_k == 0),
+            l1.valid.eq(issue), l1.row.eq(row_k), l1.first.eq(entry_k == 0),
             l2.valid.eq(l1.valid), l2.row.eq(l1.row), l2.first.eq(l1.first),
-            l2.trace.eq(rd["pre_trace"].data), l2.plastic.eq(rd["plastic"].data),
-            l2.spiked.eq(rd["spiked"].data), l2.entry.eq(rd["spikes_learn"].data),
             l3.valid.eq(l2.valid), l3.row.eq(l2.row), l3.first.eq(l2.first),
-            l3.trace.eq(decay(l2.trace, p.pre_trace_shift, cfg.trace_bits)),
-            l3.plastic.eq(l2.plastic), l3.spiked.eq(l2.spiked), l3.entry.eq(l2.entry),
+            l3.trace.eq(decay(q["pre_trace"], p.pre_trace_shift, cfg.trace_bits)),
+            l3.plastic.eq(q["plastic"]), l3.spiked.eq(q["spiked"]),
+            l3.entry.eq(q["spikes_learn"]),
         ]
         # S3: the row's new pre-trace, computed on its first entry and held for the others.
         new_trace = Signal(trace_shape)
@@ -487,15 +544,29 @@ class Engine(wiring.Component):
             l7.valid.eq(l6.valid), l7.word.eq(l6.word), l7.dw.eq(l6.dw),
             l7.write.eq(l6.write), l7.mask.eq(l6.mask),
         ]
-        l7_w = Signal.like(rd["weight"].data, name="learn_s7_w")
-        m.d.sync += l7_w.eq(rd["weight"].data)
+        l7_w = q["weight"]                      # the word read in S5
         m.submodules.potentiate = potentiate = WeightUpdate(cfg, depress=False,
                                                             faults=self._faults)
         m.d.comb += [potentiate.w.eq(l7_w), potentiate.dw.eq(l7.dw), potentiate.params.eq(p)]
-        with m.If(l7.valid & l7.write):
-            m.d.comb += [wr["weight"].addr.eq(l7.word), wr["weight"].data.eq(potentiate.next),
-                         wr["weight"].en.eq(l7.mask)]
         stages = [l1, l2, l3, l4, l5, l6, l7]
+        if self._cfg.weight_ram == "single":
+            # Whole words (the lanes outside the spike mask unchanged), one stage later so
+            # the write falls between two reads.
+            l8 = _stage(m, "learn_s8", word=word_shape, write=1)
+            l8_word = Signal.like(l7_w, name="learn_s8_data")
+            m.d.sync += [l8.valid.eq(l7.valid), l8.word.eq(l7.word), l8.write.eq(l7.write)]
+            for lane in range(cfg.lanes):
+                m.d.sync += l8_word[lane].eq(Mux(l7.mask[lane], potentiate.next[lane],
+                                                 l7_w[lane]))
+            with m.If(l8.valid & l8.write):
+                m.d.comb += [wr["weight"].addr.eq(l8.word), wr["weight"].data.eq(l8_word),
+                             wr["weight"].en.eq(-1)]
+            stages.append(l8)
+        else:
+            with m.If(l7.valid & l7.write):
+                m.d.comb += [wr["weight"].addr.eq(l7.word),
+                             wr["weight"].data.eq(potentiate.next),
+                             wr["weight"].en.eq(l7.mask)]
         m.d.comb += [
             learn_busy.eq(issuing | Cat(*[st.valid for st in stages]).any()),
             learn_last.eq(~issuing & ~Cat(*[st.valid for st in stages[:-1]]).any()),

@@ -5,7 +5,7 @@ FPGA); each has one synchronous read port and one write port, shared in time by 
 a timestep and by host access (see docs/architecture.md).
 """
 
-from amaranth.hdl import signed, unsigned
+from amaranth.hdl import Mux, Signal, signed, unsigned
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.memory import Memory
 
@@ -26,6 +26,48 @@ def memory_names(cfg):
     """Names of every memory of a core, as :meth:`CoreMemories.memories` orders them."""
     return ["weight", "acc", *state_shapes(cfg), *(["pre_trace", "plastic"] if cfg.stdp
                                                    else []), "spiked", "spikes"]
+
+
+class _Port:
+    """Plain signals standing for a memory port (``addr``, ``data``, ``en``)."""
+
+    def __init__(self, **signals):
+        for name, signal in signals.items():
+            setattr(self, name, signal)
+
+
+class WeightPorts:
+    """The synapse memory's read and write side, as the phases see them.
+
+    With ``weight_ram = "dual"`` they are the memory's own read and write ports (the write
+    port has one enable per lane). With ``"single"`` the two share one address, the read is
+    disabled while writing, and a write stores a whole word (``en`` is a single bit): the
+    shape of a single-port RAM such as the iCE40UP5K's SPRAM. The engine's schedule never
+    reads and writes in the same cycle in that mode.
+    """
+
+    def __init__(self, cfg, memory):
+        self.single = cfg.weight_ram == "single"
+        self._memory = memory
+        self._rd = memory.read_port()
+        self._wr = memory.write_port() if self.single else memory.write_port(granularity=1)
+        addr = self._rd.addr.shape()
+        self.rd = _Port(addr=Signal(addr, name="weight_rd_addr"), data=self._rd.data)
+        self.wr = _Port(addr=Signal(addr, name="weight_wr_addr"),
+                        data=Signal.like(self._wr.data, name="weight_wr_data"),
+                        en=Signal(cfg.lanes, name="weight_wr_en"))
+
+    def connect(self, m):
+        rd, wr = self._rd, self._wr
+        if not self.single:
+            m.d.comb += [rd.addr.eq(self.rd.addr), wr.addr.eq(self.wr.addr),
+                         wr.data.eq(self.wr.data), wr.en.eq(self.wr.en)]
+            return
+        writing = self.wr.en.any()
+        address = Signal.like(self.rd.addr, name="weight_addr")
+        m.d.comb += [address.eq(Mux(writing, self.wr.addr, self.rd.addr)),
+                     rd.addr.eq(address), wr.addr.eq(address), rd.en.eq(~writing),
+                     wr.data.eq(self.wr.data), wr.en.eq(writing)]
 
 
 class CoreMemories:
@@ -59,8 +101,12 @@ class CoreMemories:
         # Every state memory goes to block RAM, even a small one: as flip-flops a memory
         # costs its bits in FFs and a multiplexer per read port in LUTs.
         block = {"ram_style": "block"}
+        # A single-port synapse RAM is meant for large single-port memories (the iCE40's
+        # SPRAM: Yosys's "huge" RAM style).
         self.weight = Memory(shape=lanes_of(signed(cfg.weight_bits), cfg),
-                             depth=cfg.n_rows * G, init=[], attrs=block)
+                             depth=cfg.n_rows * G, init=[],
+                             attrs={"ram_style": "huge"} if cfg.weight_ram == "single"
+                             else block)
         self.acc = Memory(shape=lanes_of(acc_shape(cfg), cfg), depth=G, init=[], attrs=block)
         self.neuron = {}
         for name, shape in state_shapes(cfg).items():
@@ -79,10 +125,13 @@ class CoreMemories:
                                           init=[int(cfg.plastic)] * cfg.n_rows, attrs=block)
 
         self.rd, self.wr = {}, {}
-        lane_granular = {"weight": self.weight, **self.neuron}
-        for name, mem in lane_granular.items():
+        for name, mem in self.neuron.items():
             self.wr[name] = mem.write_port(granularity=1)
             self.rd[name] = mem.read_port()
+        # The phases drive the weight memory through plain signals (WeightPorts): with a
+        # single-port RAM they become one address, as the iCE40's SPRAM needs.
+        self.weight_ports = WeightPorts(cfg, self.weight)
+        self.rd["weight"], self.wr["weight"] = self.weight_ports.rd, self.weight_ports.wr
         self.wr["acc"] = self.acc.write_port()
         # Transparent: a row may read the accumulator word written in the same cycle.
         self.rd["acc"] = self.acc.read_port(transparent_for=[self.wr["acc"]])
@@ -100,6 +149,7 @@ class CoreMemories:
                 "spiked": self.spiked, "spikes": self.spikes}
 
     def add_to(self, m):
+        self.weight_ports.connect(m)
         # Each memory is named `<name>_mem` in the netlist (see MEMORY_NAMES in generate.py).
         for name, mem in self.memories().items():
             m.submodules[f"{name}_mem"] = mem

@@ -1,5 +1,5 @@
 """The LIF update of one neuron group (``lanes`` neurons), steps 3 to 6 of docs/semantics.md,
-as a four-stage pipeline (one adder deep per stage, for the clock rate)."""
+as a three-stage pipeline (one adder deep per stage, for the clock rate)."""
 
 from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, wiring
@@ -15,10 +15,11 @@ __all__ = ["NeuronPipeline"]
 class NeuronPipeline(wiring.Component):
     """Pipelined LIF update of ``cfg.lanes`` neurons; one group enters per cycle.
 
-    Stages: (1) register the inputs; (2) decay membrane, current and trace; (3) current plus
-    input, membrane plus bias, trace bump; (4) membrane plus drive, saturated, held if
-    refractory. The outputs (threshold, reset, refractory, trace choice) are combinational
-    from stage 4, :attr:`LATENCY` cycles after the inputs.
+    The inputs are registered by the caller (they come straight from block RAM registers).
+    Stages: (1) decay membrane, current and trace; (2) current plus input, membrane plus
+    bias, trace bump; (3) membrane plus drive, saturated, held if refractory. The outputs
+    (threshold, reset, refractory, trace choice) are combinational from stage 3,
+    :attr:`LATENCY` cycles after the inputs.
 
     Parameters
     ----------
@@ -43,7 +44,7 @@ class NeuronPipeline(wiring.Component):
     """
 
     #: Cycles from a group's inputs to its outputs.
-    LATENCY = 4
+    LATENCY = 3
 
     def __init__(self, cfg, *, faults=()):
         self._cfg = cfg
@@ -83,13 +84,8 @@ class NeuronPipeline(wiring.Component):
         ref, tr = fields["ref"], fields.get("post_trace")
         learning = {"post_trace": tr} if cfg.stdp else {}
 
-        # Stage 1: the inputs, registered (block RAM outputs go straight into flip-flops).
-        s1 = stage("neu_s1", {"acc": acc, **fields})
-        m.d.sync += [s1.valid.eq(self.valid), s1.group.eq(self.group), s1.acc.eq(self.acc)]
-        for name in fields:
-            m.d.sync += getattr(s1, name).eq(getattr(self.state, name))
 
-        # Stage 2: the decays.
+        # Stage 1: the decays.
         leak_shift = p.leak_shift
         if "leak_off_by_one" in self._faults:
             leak_shift = p.leak_shift + 1               # injected bug (tests only)
@@ -97,18 +93,19 @@ class NeuronPipeline(wiring.Component):
                               **learning, "v_dec": v_shape,
                               **({"i_dec": fields["i"]} if cfg.cuba else {}),
                               **({"tr_dec": tr} if cfg.stdp else {})})
-        m.d.sync += [s2.valid.eq(s1.valid), s2.group.eq(s1.group), s2.acc.eq(s1.acc)]
+        state = self.state
+        m.d.sync += [s2.valid.eq(self.valid), s2.group.eq(self.group), s2.acc.eq(self.acc)]
         for name in ("v", "ref", "bias", *learning):
-            m.d.sync += getattr(s2, name).eq(getattr(s1, name))
+            m.d.sync += getattr(s2, name).eq(getattr(state, name))
         for lane in range(cfg.lanes):
-            m.d.sync += s2.v_dec[lane].eq(decay(s1.v[lane], leak_shift, cfg.v_bits))
+            m.d.sync += s2.v_dec[lane].eq(decay(state.v[lane], leak_shift, cfg.v_bits))
             if cfg.cuba:
-                m.d.sync += s2.i_dec[lane].eq(decay(s1.i[lane], p.syn_shift, cfg.i_bits))
+                m.d.sync += s2.i_dec[lane].eq(decay(state.i[lane], p.syn_shift, cfg.i_bits))
             if cfg.stdp:
                 m.d.sync += s2.tr_dec[lane].eq(
-                    decay(s1.post_trace[lane], p.post_trace_shift, cfg.trace_bits))
+                    decay(state.post_trace[lane], p.post_trace_shift, cfg.trace_bits))
 
-        # Stage 3: current plus input (saturated), membrane plus bias, the trace's bump.
+        # Stage 2: current plus input (saturated), membrane plus bias, the trace's bump.
         s3 = stage("neu_s3", {"v": v_shape, "ref": ref, **learning,
                               "v_part": signed(cfg.v_bits + 1),
                               **({"i": fields["i"]} if cfg.cuba else {"drive": acc}),
@@ -130,7 +127,7 @@ class NeuronPipeline(wiring.Component):
                 m.d.sync += [s3.tr_dec[lane].eq(s2.tr_dec[lane]),
                              s3.tr_bump[lane].eq(bumped)]
 
-        # Stage 4: the membrane takes the drive, saturated once; held while refractory.
+        # Stage 3: the membrane takes the drive, saturated once; held while refractory.
         s4 = stage("neu_s4", {"ref": ref, **learning, "v_new": v_shape,
                               "integrating": unsigned(1),
                               **({"i": fields["i"]} if cfg.cuba else {}),

@@ -15,6 +15,7 @@ __all__ = ["CoreConfig", "load_config", "shipped_configs", "config_reference", "
            "TRACE_MODES"]
 
 RESET_MODES = ("zero", "subtract")
+WEIGHT_RAMS = ("dual", "single")
 TRACE_MODES = ("all_to_all", "nearest")
 
 # TOML sections, in the order they are written.
@@ -75,6 +76,10 @@ class CoreConfig:
     rate_bits: int = _field(4, "core", "unsigned STDP learning-rate multiplier width")
     timestep_bits: int = _field(16, "core", "timestep counter width (carried by output events)")
     stdp: bool = _field(True, "core", "generate the on-chip STDP learning unit")
+    weight_ram: str = _field("dual", "core",
+                             "synapse memory ports: 'dual' (one read and one write port) or "
+                             "'single' (one port, as the iCE40UP5K's SPRAM: a read-modify-"
+                             "write takes two cycles)")
 
     # -- neuron parameters (runtime registers; these are their power-on values) ---------------
     threshold: int = _field(64, "neuron", "spike when v >= threshold; 1 .. 2**(v_bits-1)-1")
@@ -182,6 +187,9 @@ class CoreConfig:
         self._range("w_min", w_lo, w_hi, f"fits weight_bits={self.weight_bits}")
         self._range("w_max", self.w_min, w_hi, f"at least w_min={self.w_min}, fits "
                     f"weight_bits={self.weight_bits}")
+        if self.weight_ram not in WEIGHT_RAMS:
+            raise ValueError(f"CoreConfig.weight_ram must be one of "
+                             f"{', '.join(map(repr, WEIGHT_RAMS))}, not {self.weight_ram!r}")
         if not self.stdp and self.learn:
             raise ValueError("CoreConfig.learn must be False when stdp is False (there is no "
                              "learning unit to enable), not True")

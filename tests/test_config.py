@@ -52,6 +52,8 @@ WRONG = [
     ({"timestep_bits": 0}, ValueError,
      r"^CoreConfig\.timestep_bits must be in \[1, 32\], not 0$"),
     ({"stdp": "yes"}, TypeError, r"^CoreConfig\.stdp must be a bool, not 'yes'$"),
+    ({"weight_ram": "triple"}, ValueError,
+     r"^CoreConfig\.weight_ram must be one of 'dual', 'single', not 'triple'$"),
     # a width that cannot hold the threshold
     ({"v_bits": 8, "threshold": 200}, ValueError,
      r"^CoreConfig\.threshold must be in \[1, 127\] \(a positive value that v_bits=8 can "

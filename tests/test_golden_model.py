@@ -640,7 +640,7 @@ def test_cycles_idle_step():
     t = step_timing(_cfg8(), n_rows_active=0, spikes=np.zeros(8, bool), learn=False)
     # rows do not run; neurons issue at 1..4; the closing phase's first cycle is 4 + 6 = 10
     assert t == StepTiming(cycles=10, rows=None, neurons=(1, 4), learn=None, output=None,
-                           events=(), sops=0)
+                           events=(), sops=0, lanes=2)
 
 
 def test_cycles_rows_phase():
@@ -698,3 +698,27 @@ def test_golden_core_records_timing_and_cycle_counters():
     assert g.step([]).tolist() == []
     assert g.last_timing.learn == (10, 14) and g.last_timing.cycles == 21
     assert g.counters["step_cycles"] == 21 and g.counters["cycles"] == 45 + 21
+
+
+def test_cycles_single_port_weight_ram():
+    """A single-port synapse RAM: a learning step issues rows and potentiation words every
+    other cycle, and the learning pipeline is one stage longer; without learning, rows
+    stream at full rate.
+
+    R = 3 rows, G = 4: rows issue at 1, 3, ..., 1 + 2 * 11 = 23; neurons 23 + 3 = 26 to 29;
+    the closing phase starts at 29 + 6 = 35. Spikes in groups 0, 1, 3 (S = 3): 15 learn
+    issues at 35, 37, ..., 35 + 2 * 14 = 63; last write 63 + 7 + 1 = 71.
+    """
+    cfg = _cfg8(weight_ram="single")
+    spikes = np.zeros(8, bool)
+    spikes[[1, 2, 6]] = True
+    t = step_timing(cfg, n_rows_active=3, spikes=spikes, learn=True)
+    assert t.rows == (1, 23) and t.neurons == (26, 29)
+    assert t.learn == (35, 63) and t.cycles == 71
+    assert t.events == (37, 38, 39)
+    # learning off: full rate, as with a dual-port RAM
+    t = step_timing(cfg, n_rows_active=3, spikes=spikes, learn=False)
+    assert t.rows == (1, 12) and t.neurons == (15, 18)
+    # no spike: the pre-trace pass touches no weight, full rate; one extra pipeline stage
+    t = step_timing(cfg, n_rows_active=0, spikes=np.zeros(8, bool), learn=True)
+    assert t.learn == (10, 14) and t.cycles == 14 + 7 + 1

@@ -55,6 +55,11 @@ DIFF_CONFIGS = {
     # lanes not a power of two, no STDP, no CUBA
     "three_lanes": CoreConfig(n_axons=7, n_neurons=9, lanes=3, v_bits=9, weight_bits=5,
                               threshold=40, stdp=False, learn=False, timestep_bits=3),
+    # a single-port synapse RAM (SPRAM-like): read-modify-writes take two cycles
+    "single_port": load_config("tiny").replace(weight_ram="single"),
+    "single_port_one_group": CoreConfig(n_axons=8, n_neurons=4, lanes=4, v_bits=10,
+                                        threshold=60, trace_bits=5, rate_bits=2, ltp_shift=2,
+                                        ltd_shift=3, recurrent=True, weight_ram="single"),
     # a single lane, nearest-spike traces, narrow widths
     "one_lane": CoreConfig(n_axons=5, n_neurons=3, lanes=1, v_bits=7, weight_bits=4,
                            i_bits=6, threshold=20, trace_bits=3, rate_bits=1, ltp_shift=1,
@@ -77,13 +82,16 @@ def test_core_matches_golden(name, seed):
     run_sim(cfg, body)
 
 
-@pytest.mark.parametrize("learn", [0, 1])
-def test_rows_stream_without_bubbles(learn):
+@pytest.mark.parametrize("learn, weight_ram, cycles_per_word", [
+    (0, "dual", 1), (1, "dual", 1), (0, "single", 1), (1, "single", 2)])
+def test_rows_stream_without_bubbles(learn, weight_ram, cycles_per_word):
     """A row costs exactly `groups` cycles: lanes SOP per cycle, no bubble between rows, with
-    or without depression on the way. Derived: going from R to R+1 input rows adds exactly
-    G = n_neurons / lanes cycles, and the SOP counter grows by n_neurons per row."""
-    cfg = CoreConfig(n_axons=12, n_neurons=32, lanes=4, threshold=30000, v_bits=16)
-    G = cfg.groups
+    or without depression on the way (a single-port RAM that learns: 2 cycles a word, one
+    to read, one to write back). Derived: going from R to R+1 input rows adds exactly
+    G * cycles_per_word cycles, and the SOP counter grows by n_neurons per row."""
+    cfg = CoreConfig(n_axons=12, n_neurons=32, lanes=4, threshold=30000, v_bits=16,
+                     weight_ram=weight_ram)
+    G = cfg.groups * cycles_per_word
     lengths = {}
 
     async def body(host):
@@ -100,7 +108,8 @@ def test_rows_stream_without_bubbles(learn):
                                 learn=bool(learn))
             assert cycles == model.cycles
             if rows:
-                assert model.rows == (1, rows * G)
+                assert model.rows[0] == 1 and model.rows[1] - model.rows[0] + 1 in (
+                    rows * G, rows * G - 1)     # the last word's write slot follows it
     run_sim(cfg, body)
     counts = sorted(lengths)
     for a, b in zip(counts[1:], counts[2:]):
