@@ -6,11 +6,11 @@ a bad frame is dropped and counted, and the decoder resynchronises on the next `
 """
 
 from amaranth.hdl import Cat, Const, Module, Signal, Value
-from amaranth.lib import data, stream, wiring
+from amaranth.lib import stream, wiring
 from amaranth.lib.crc.catalog import CRC8_SMBUS
 from amaranth.lib.wiring import In, Out
 
-from spikecore.host.protocol import END, ESC, ESC_END, ESC_ESC, MAX_FRAME, FrameType, Framing
+from spikecore.host.protocol import END, ESC, ESC_END, ESC_ESC, FrameType, Framing
 from spikecore.hdl.layouts import aer_in_shape, aer_out_layout, command_layout, \
     response_layout
 
@@ -20,7 +20,8 @@ __all__ = ["LinkBridge"]
 def _bytes(value, n):
     """The ``n`` little-endian bytes of ``value`` (zero-extended)."""
     value = Value.cast(value).as_unsigned()
-    return [value[8 * i:8 * i + 8] if 8 * i < len(value) else Const(0, 8) for i in range(n)]
+    value = Cat(value, Const(0, 8 * n - len(value))) if len(value) < 8 * n else value
+    return [value[8 * i:8 * i + 8] for i in range(n)]
 
 
 class LinkBridge(wiring.Component):
@@ -71,9 +72,14 @@ class LinkBridge(wiring.Component):
     # -- host -> core ------------------------------------------------------------------------
     def _receiver(self, m):
         f = self._framing
-        size = MAX_FRAME + 1                     # payload and its CRC byte
-        buf = Signal(data.ArrayLayout(8, size))
-        length = Signal(range(size + 1))
+        lengths = {kind_: f.payload_length(kind_) + 1 for kind_ in      # with the CRC byte
+                   (FrameType.CMD, FrameType.SPIKE, FrameType.LINK_QUERY)}
+        size = max(lengths.values())             # a longer frame is a bad one
+        # A shift register: each byte enters at the top, so a frame of known length sits at
+        # fixed positions (no indexed writes, no read multiplexers).
+        buf = Signal(8 * size)
+        first = Signal(8)                        # the frame's first byte: its type
+        length = Signal(range(size + 2))
         escaped = Signal()
         bad = Signal()
         m.submodules.rx_crc = crc = CRC8_SMBUS(data_width=8).create()
@@ -85,16 +91,15 @@ class LinkBridge(wiring.Component):
         pushed = Signal(8)
         frame_end = Signal()
 
-        def field(offset, nbytes):
-            return Cat(*[buf[offset + i] for i in range(nbytes)])
+        def field(kind_, offset, nbytes):
+            start = 8 * (size - lengths[kind_] + offset)
+            return buf[start:start + 8 * nbytes]
 
-        kind = buf[0]
-        lengths = {kind_: f.payload_length(kind_) + 1 for kind_ in
-                   (FrameType.CMD, FrameType.SPIKE, FrameType.LINK_QUERY)}
-        cmd_op = buf[1]
-        cmd_addr = field(2, f.addr)
-        cmd_data = field(2 + f.addr, f.data)
-        axon = field(1, f.axon)
+        kind = first
+        cmd_op = field(FrameType.CMD, 1, 1)
+        cmd_addr = field(FrameType.CMD, 2, f.addr)
+        cmd_data = field(FrameType.CMD, 2 + f.addr, f.data)
+        axon = field(FrameType.SPIKE, 1, f.axon)
         axon_bits = len(self.aer_in.payload)
 
         with m.FSM(name="rx"):
@@ -160,7 +165,9 @@ class LinkBridge(wiring.Component):
             with m.If(length == size):
                 m.d.sync += bad.eq(1)            # too long
             with m.Else():
-                m.d.sync += [buf[length].eq(pushed), length.eq(length + 1)]
+                m.d.sync += [buf.eq(Cat(buf[8:], pushed)), length.eq(length + 1)]
+                with m.If(length == 0):
+                    m.d.sync += first.eq(pushed)
                 m.d.comb += [crc.valid.eq(1), crc.data.eq(pushed), crc.start.eq(length == 0)]
         with m.If(self.rx_error):
             m.d.sync += bad.eq(1)
@@ -170,7 +177,7 @@ class LinkBridge(wiring.Component):
         f = self._framing
         size = max(f.payload_length(k) for k in (FrameType.RSP, FrameType.EVENT,
                                                  FrameType.LINK_STATUS))
-        obuf = Signal(data.ArrayLayout(8, size))
+        obuf = Signal(8 * size)                  # shifts out the bottom byte first
         olen = Signal(range(size + 1))
         index = Signal(range(size + 1))
         m.submodules.tx_crc = crc = CRC8_SMBUS(data_width=8).create()
@@ -181,11 +188,10 @@ class LinkBridge(wiring.Component):
             out = [Const(int(kind), 8)]
             for value, nbytes in fields:
                 out += _bytes(value, nbytes)
-            assignments = [obuf[i].eq(b) for i, b in enumerate(out)]
-            return assignments + [olen.eq(len(out)), index.eq(0)]
+            return [obuf.eq(Cat(*out)), olen.eq(len(out)), index.eq(0)]
 
         escape = (current == END) | (current == ESC)
-        m.d.comb += current.eq(obuf[index])
+        m.d.comb += current.eq(obuf[:8])
         with m.If(index == olen):
             m.d.comb += current.eq(crc.crc)      # after the payload: its CRC
         sent = Signal()                          # the raw byte `current` went out
@@ -195,7 +201,7 @@ class LinkBridge(wiring.Component):
             with m.If(sent):
                 m.d.comb += [crc.valid.eq(index != olen), crc.data.eq(current),
                              crc.start.eq(index == 0)]
-                m.d.sync += index.eq(index + 1)
+                m.d.sync += [index.eq(index + 1), obuf.eq(obuf >> 8)]
                 with m.If(index == olen):
                     m.next = "END"
                 with m.Else():

@@ -116,11 +116,15 @@ def _run_script(build_dir, name, progress):
 
 
 def _fit_failure(log):
-    """A nextpnr "does not fit" message turned into how much is missing, or ``None``."""
-    for match in re.finditer(r"Design uses (\d+) (\w+)s?, but device only has (\d+)", log):
-        used, kind, have = int(match[1]), match[2], int(match[3])
-        return (f"the design does not fit: it needs {used} {kind} cells, the device has "
-                f"{have} ({100 * used / have:.0f} %, {used - have} too many)")
+    """A nextpnr failure turned into what does not fit and by how much, or ``None``."""
+    over = []
+    for name, used, have in re.findall(r"Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", log):
+        used, have = int(used), int(have)
+        if used > have:
+            over.append(f"{used} {name} for {have} ({100 * used / have:.0f} %, "
+                        f"{used - have} too many)")
+    if over:
+        return "the design does not fit the device: " + "; ".join(over)
     match = re.search(r"(ERROR: .*)", log)
     return match[1] if match else None
 

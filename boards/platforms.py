@@ -61,7 +61,7 @@ SUPPORTED = {
     "icebreaker": BoardSpec(name="icebreaker", platform="amaranth_boards.icebreaker:"
                             "ICEBreakerPlatform", config="icebreaker", freq=24e6, **_ICE40),
     "ulx3s": BoardSpec(name="ulx3s", platform="amaranth_boards.ulx3s:ULX3S_85F_Platform",
-                       config="ulx3s", freq=100e6, **_ECP5),
+                       config="ulx3s", freq=60e6, **_ECP5),
 }
 
 
@@ -85,8 +85,8 @@ def _same_family_boards():
                 continue
             if issubclass(cls, LatticeICE40Platform):
                 family = _ICE40
-            elif issubclass(cls, LatticeECP5Platform):
-                family = _ECP5
+            elif issubclass(cls, LatticeECP5Platform) and str(cls.device).startswith("LFE5U"):
+                family = _ECP5                  # (the same class also serves MachXO, Nexus)
             else:
                 continue
             if not any(r.name == "uart" for r in getattr(cls, "resources", [])):

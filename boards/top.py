@@ -100,7 +100,7 @@ class BoardTop(Elaboratable):
         self._clock(m, platform)
         m.submodules.linked = linked = self.linked
 
-        uart = platform.request("uart", 0, dir={"rx": "-", "tx": "-"})
+        uart = platform.request("uart", 0, dir="-")
         m.submodules.uart_rx = rx = io.Buffer("i", uart.rx)
         m.submodules.uart_tx = tx = io.Buffer("o", uart.tx)
         m.d.comb += [linked.rx.eq(rx.i), tx.o.eq(linked.tx)]
