@@ -142,3 +142,23 @@ def test_uart_pins_end_to_end():
 def test_crc_is_smbus():
     """CRC-8/SMBUS check value (the standard '123456789' test vector is 0xF4)."""
     assert crc8(b"123456789") == 0xF4
+
+
+def test_apply_config_and_read_state():
+    """A configuration's parameters go into the registers; state() reads every memory back
+    as GoldenCore.state() holds it; other hardware is refused, naming the difference."""
+    cfg = load_config("tiny")
+    core = Core(SimTransport(cfg), cfg, timeout=60)
+    changed = cfg.replace(threshold=77, reset="zero", leak_shift=5, ltp_rate=2)
+    core.apply_config(changed)
+    assert core.read("threshold") == 77 and core.read("leak_shift") == 5
+    assert core.read("reset_mode") == 0 and core.read("ltp_rate") == 2
+    rng = np.random.default_rng(4)
+    golden = random_golden(cfg, rng)
+    core.load(golden)
+    state = core.state()
+    for name, array in golden.state().items():
+        assert np.array_equal(state[name], array), name
+    with pytest.raises(ValueError, match=r"^configuration describes other hardware than the "
+                                         r"core's: lanes=4 \(core: 2\)$"):
+        core.apply_config(cfg.replace(lanes=4))

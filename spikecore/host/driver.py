@@ -17,10 +17,16 @@ import time
 
 import numpy as np
 
-from spikecore.regmap import COUNTERS, Opcode, Status, build_regmap
+from spikecore.regmap import COUNTERS, Opcode, Status, build_regmap, param_reset_values
 from .protocol import Event, HostProtocol, LinkStatus, Response
 
 __all__ = ["Core", "CoreError", "LinkError"]
+
+#: Fields of a configuration fixed when the hardware is generated (the rest are parameter
+#: registers the host may write).
+HARDWARE_FIELDS = ("n_axons", "n_neurons", "recurrent", "lanes", "weight_bits", "v_bits",
+                   "i_bits", "ref_bits", "trace_bits", "rate_bits", "timestep_bits", "stdp",
+                   "weight_ram")
 
 
 class CoreError(RuntimeError):
@@ -128,6 +134,36 @@ class Core:
                 key = index[0] if len(index) == 1 else tuple(int(i) for i in index)
                 items.append((name, int(key) if len(index) == 1 else key, int(array[index])))
         self.write_many(items)
+
+    def apply_config(self, cfg):
+        """Write the parameter values of ``cfg`` (its thresholds, shifts, learning rates...)
+        into the core's registers. ``cfg`` must describe the same hardware (geometry and
+        widths); only its parameter values may differ."""
+        hardware = {f: getattr(cfg, f) for f in HARDWARE_FIELDS}
+        built = {f: getattr(self.cfg, f) for f in HARDWARE_FIELDS}
+        if hardware != built:
+            differing = ", ".join(f"{f}={hardware[f]!r} (core: {built[f]!r})"
+                                  for f in HARDWARE_FIELDS if hardware[f] != built[f])
+            raise ValueError(f"configuration describes other hardware than the core's: "
+                             f"{differing}")
+        self.write_many((name, None, value) for name, value in param_reset_values(cfg).items())
+
+    def state(self):
+        """Every memory element (weights, membranes, currents, traces...), read back:
+        ``{name: int64 array}`` in the form of ``GoldenCore.state()``."""
+        out = {}
+        for entry in self.regmap:
+            if entry.kind != "mem":
+                continue
+            if entry.index == "synapse":
+                array = np.zeros((self.cfg.n_rows, self.cfg.n_neurons), dtype=np.int64)
+            else:
+                array = np.zeros(entry.count, dtype=np.int64)
+            for index in np.ndindex(array.shape):
+                key = int(index[0]) if len(index) == 1 else tuple(int(i) for i in index)
+                array[index] = self.read(entry.name, key)
+            out[entry.name] = array
+        return out
 
     def counters(self):
         return {name: self.read(name) for name in COUNTERS}
