@@ -120,7 +120,8 @@ class Engine(wiring.Component):
         # reads: a block RAM's output then drives one flip-flop nearby (Yosys can use the
         # RAM's own output register), not logic across the chip. Reads take two cycles.
         q = self.q = {name: Signal.like(port.data, name=f"{name}_q")
-                      for name, port in rd.items() if name != "spikes_out"}
+                      for name, port in rd.items()
+                      if name not in ("spikes_out", "spike_rest_out")}
         for name, register in q.items():
             m.d.sync += register.eq(rd[name].data)
         p = self.params
@@ -449,9 +450,13 @@ class Engine(wiring.Component):
             m.d.comb += [wr["acc"].addr.eq(neuron.out_group), wr["acc"].data.eq(0),
                          wr["acc"].en.eq(1)]
             with m.If(neuron.spike.any()):
+                rest = neuron.spike & (neuron.spike - 1)
                 m.d.comb += [wr["spikes"].addr.eq(n_entries), wr["spikes"].en.eq(1),
                              wr["spikes"].data.group.eq(neuron.out_group),
-                             wr["spikes"].data.mask.eq(neuron.spike)]
+                             wr["spikes"].data.mask.eq(neuron.spike),
+                             wr["spike_rest"].addr.eq(n_entries), wr["spike_rest"].en.eq(1),
+                             wr["spike_rest"].data.rest.eq(rest),
+                             wr["spike_rest"].data.single.eq(rest == 0)]
                 m.d.sync += n_entries.eq(n_entries + 1)
 
         # -- learn: pre-traces, then potentiate each (row, spiking group) word ------------
@@ -573,29 +578,44 @@ class Engine(wiring.Component):
         ]
 
     def _output(self, m, cfg, post_start, n_entries, out_busy, out_last):
+        """Serialize the spike list into output events, one per cycle. What decides the
+        next read address (is this the entry's last lane? the list's last entry?) is kept
+        in registers, so the path from a handshake to the spike list's address is short."""
         rd, queue = self.mem.rd, self.mem.queue
-        port = rd["spikes_out"]
-        k = Signal(range(cfg.groups + 1), name="out_k")
-        k_next = Signal.like(k, name="out_k_next")
+        port, rest_port = rd["spikes_out"], rd["spike_rest_out"]
+        index = range(cfg.groups + 2)
+        k1 = Signal(index, name="out_k1")       # the entry after the current one
+        k2 = Signal(index, name="out_k2")       # the one after that
         mask = Signal(cfg.lanes, name="out_mask")
+        rest = Signal(cfg.lanes, name="out_rest")           # mask without its lowest lane
+        last_lane = Signal(name="out_last_lane")           # rest == 0
+        last_entry = Signal(name="out_last_entry")         # k1 == n_entries
         group = Signal.like(port.data.group, name="out_group")
         loading = Signal(name="out_loading")
         active = Signal(name="out_active")
-        m.d.comb += [k_next.eq(k), port.addr.eq(k_next + 1)]
+
+        def load():
+            return [mask.eq(port.data.mask), group.eq(port.data.group),
+                    rest.eq(rest_port.data.rest), last_lane.eq(rest_port.data.single)]
+
+        # The read port always shows the entry k1 names (the next one to load).
+        advance = Signal(name="out_advance")
+        m.d.comb += port.addr.eq(Mux(advance, k2, k1))
         with m.If(post_start):
-            m.d.comb += [port.addr.eq(0), k_next.eq(0)]
+            # Entry 0 is read now and loaded next cycle, while entry 1 is read.
+            m.d.comb += port.addr.eq(0)
+            m.d.sync += [k1.eq(1), k2.eq(2)]
             with m.If(n_entries != 0):
                 m.d.sync += loading.eq(1)
+        m.d.comb += rest_port.addr.eq(port.addr)
         with m.If(loading):
-            m.d.sync += [loading.eq(0), active.eq(1), mask.eq(port.data.mask),
-                         group.eq(port.data.group)]
+            m.d.sync += [loading.eq(0), active.eq(1), *load(),
+                         last_entry.eq(n_entries == 1)]
         # The lowest pending lane of the current entry.
         lane = Signal(range(cfg.lanes), name="out_lane")
         for i in reversed(range(cfg.lanes)):
             with m.If(mask[i]):
                 m.d.comb += lane.eq(i)
-        rest = Signal(cfg.lanes, name="out_rest")
-        m.d.comb += rest.eq(mask & (mask - 1))
         neuron = group * cfg.lanes + lane
         m.d.comb += [
             self.aer_out.valid.eq(active),
@@ -604,7 +624,7 @@ class Engine(wiring.Component):
         ]
         handoff = self.aer_out.valid & self.aer_out.ready
         final = Signal(name="out_final")
-        m.d.comb += final.eq((rest == 0) & (k + 1 == n_entries))
+        m.d.comb += final.eq(last_lane & last_entry)
         if "dropped_output_event" in self._faults:
             # Injected bug: the last event of the step is never offered.
             with m.If(final):
@@ -612,16 +632,17 @@ class Engine(wiring.Component):
                 m.d.sync += active.eq(0)
         with m.If(handoff):
             m.d.comb += self.events.out_spike.eq(1)
-            m.d.sync += mask.eq(rest)
             if cfg.recurrent:
                 m.d.comb += [queue.w_en.eq(1), queue.w_data.eq(cfg.n_axons + neuron)]
-            with m.If(rest == 0):
-                with m.If(final):
-                    m.d.sync += active.eq(0)
-                with m.Else():
-                    m.d.comb += k_next.eq(k + 1)
-                    m.d.sync += [mask.eq(port.data.mask), group.eq(port.data.group)]
-        m.d.sync += k.eq(k_next)
+            with m.If(~last_lane):
+                lower = rest & (rest - 1)
+                m.d.sync += [mask.eq(rest), rest.eq(lower), last_lane.eq(lower == 0)]
+            with m.Elif(last_entry):
+                m.d.sync += active.eq(0)
+            with m.Else():
+                m.d.comb += advance.eq(1)
+                m.d.sync += [*load(), k1.eq(k2),
+                             k2.eq(k2 + 1), last_entry.eq(k2 == n_entries)]
         m.d.comb += [out_busy.eq((post_start & (n_entries != 0)) | loading | active),
                      out_last.eq(handoff & final)]
 

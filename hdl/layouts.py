@@ -10,7 +10,7 @@ from spikecore.regmap import DATA_BITS, Status, build_regmap, param_fields
 
 __all__ = ["param_layout", "lanes_of", "state_shapes", "neuron_state_layout", "acc_shape",
            "command_layout", "response_layout", "aer_in_shape", "aer_out_layout",
-           "spike_entry_layout"]
+           "spike_entry_layout", "spike_rest_layout"]
 
 
 def param_layout(cfg):
@@ -83,4 +83,11 @@ def spike_entry_layout(cfg):
         "group": unsigned(max(1, (cfg.groups - 1).bit_length())),
         "mask": unsigned(cfg.lanes),
     })
+
+
+def spike_rest_layout(cfg):
+    """Beside each spike-list entry, for the output serializer only: the mask less its
+    lowest lane and whether that is empty, worked out when the entry is written so that the
+    serializer loads them from the RAM straight into registers."""
+    return data.StructLayout({"rest": unsigned(cfg.lanes), "single": unsigned(1)})
 

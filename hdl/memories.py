@@ -9,7 +9,7 @@ from amaranth.hdl import Mux, Signal, signed, unsigned
 from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.memory import Memory
 
-from .layouts import acc_shape, lanes_of, spike_entry_layout, state_shapes
+from .layouts import acc_shape, lanes_of, spike_entry_layout, spike_rest_layout, state_shapes
 
 __all__ = ["CoreMemories", "memory_targets", "memory_names"]
 
@@ -25,7 +25,7 @@ def memory_targets(cfg):
 def memory_names(cfg):
     """Names of every memory of a core, as :meth:`CoreMemories.memories` orders them."""
     return ["weight", "acc", *state_shapes(cfg), *(["pre_trace", "plastic"] if cfg.stdp
-                                                   else []), "spiked", "spikes"]
+                                                   else []), "spiked", "spikes", "spike_rest"]
 
 
 class _Port:
@@ -115,6 +115,7 @@ class CoreMemories:
                                        attrs=block)
         self.spiked = Memory(shape=unsigned(1), depth=cfg.n_rows, init=[], attrs=block)
         self.spikes = Memory(shape=spike_entry_layout(cfg), depth=G, init=[], attrs=block)
+        self.spike_rest = Memory(shape=spike_rest_layout(cfg), depth=G, init=[], attrs=block)
         row_bits = max(1, (cfg.n_rows - 1).bit_length())
         self.queue = SyncFIFOBuffered(width=row_bits, depth=cfg.n_rows)
         self.rows = {}
@@ -142,11 +143,13 @@ class CoreMemories:
         # Two readers of the spike list run side by side: learning and the output serializer.
         self.rd["spikes_learn"] = self.spikes.read_port()
         self.rd["spikes_out"] = self.spikes.read_port()
+        self.wr["spike_rest"] = self.spike_rest.write_port()
+        self.rd["spike_rest_out"] = self.spike_rest.read_port()
 
     def memories(self):
         """``{name: Memory}`` of every memory (the queue's storage excluded)."""
         return {"weight": self.weight, "acc": self.acc, **self.neuron, **self.rows,
-                "spiked": self.spiked, "spikes": self.spikes}
+                "spiked": self.spiked, "spikes": self.spikes, "spike_rest": self.spike_rest}
 
     def add_to(self, m):
         self.weight_ports.connect(m)
