@@ -47,6 +47,15 @@ _PROGRESS = re.compile(r"^(\d+\. Executing (SYNTH|ABC|MEMORY|DFF|TECHMAP|FLATTEN
                        r"Error)")
 
 
+#: What Yosys's log shows when abc9 hits its reintegration assertion (Yosys 0.70).
+ABC9_FAILURE = re.compile(r"Executing ABC_OPS_REINTEGRATE pass[^\n]*\n(?:[^\n]*\n){0,3}"
+                          r"ERROR: Assert")
+
+
+def _read(path):
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
 class BuildError(RuntimeError):
     """The design does not fit, misses timing, or a tool failed; the message says which and
     by how much."""
@@ -160,10 +169,26 @@ def build_board(spec, cfg, out_dir, *, progress=print, freq=None):
     plan.extract(str(out))
     progress(f"running yosys and nextpnr (YoWASP) in {out}; full log: {out / 'build.log'}")
     code, log = _run_script(out, name, progress)
+    yosys_log = _read(out / f"{name}.rpt")
+    if code != 0 and spec.family == "ecp5" and ABC9_FAILURE.search(yosys_log):
+        # A Yosys bug: abc9's reintegration asserts on some netlists. Map the LUTs with the
+        # classic abc instead (synth_lattice up to map_luts, abc, then the rest).
+        progress("yosys's abc9 failed on this netlist (a known Yosys assertion); mapping "
+                 "LUTs with the classic abc instead")
+        options.update(synth_opts="-run :map_luts",
+                       script_after_synth="abc -lut 4 -dress\nclean\n"
+                                          "synth_ecp5 -run map_cells:")
+        platform = spec.platform_class()()
+        top = BoardTop(cfg, spec)
+        platform.prepare(top, name=name, **options).extract(str(out))
+        code, log = _run_script(out, name, progress)
+        yosys_log = _read(out / f"{name}.rpt")
     seconds = time.monotonic() - began
     report_path = out / "nextpnr_report.json"
     if code != 0 or not report_path.exists():
-        why = _fit_failure(log) or f"the build script failed with exit code {code}"
+        yosys_error = re.search(r"(ERROR: .*)", yosys_log)
+        why = (_fit_failure(log) or (yosys_error and f"yosys: {yosys_error[1]}") or
+               f"the build script failed with exit code {code}")
         raise BuildError(f"{spec.name}: {why} (log: {out / 'build.log'})")
 
     nextpnr = json.loads(report_path.read_text())
