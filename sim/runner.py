@@ -157,7 +157,7 @@ def _stamp(core, args):
     return digest.hexdigest()
 
 
-def build(cfg, name="core", *, waves=False, faults=()):
+def build(cfg, name="core", *, waves=False, faults=(), force=False):
     """Verilate ``cfg``'s core, or reuse the build made earlier; see :class:`SimBuild`.
 
     Parameters
@@ -183,7 +183,7 @@ def build(cfg, name="core", *, waves=False, faults=()):
     stamp = _stamp(core, args)
     seconds = 0.0
     with locked(build_dir.with_suffix(".lock")):
-        if not stamp_file.exists() or stamp_file.read_text().strip() != stamp:
+        if force or not stamp_file.exists() or stamp_file.read_text().strip() != stamp:
             began = time.perf_counter()
             log = core.out_dir / f"{build_dir.name}.log"
             runner = _Verilator()

@@ -96,6 +96,15 @@ def cmd_program(args):
     return 0
 
 
+def cmd_bench(args):
+    from .bench import run_bench
+    readme = None if args.no_readme else Path("README.md")
+    if readme is not None and not readme.exists():
+        readme = None
+    run_bench(quick=args.quick, json_path=args.json, fpga=not args.no_fpga, readme=readme)
+    return 0
+
+
 def _config_name(value):
     if value is None:
         return "default"
@@ -158,6 +167,16 @@ def build_parser():
                          help="target core clock (default: the board's)")
     p_build.add_argument("--out", default=None, help="output folder (default: build/<board>)")
     p_build.set_defaults(func=cmd_build)
+
+    p_bench = sub.add_parser("bench", help="measure cycles, FPGA figures and speeds")
+    p_bench.add_argument("--quick", action="store_true",
+                         help="a subset that fits in CI (no large builds)")
+    p_bench.add_argument("--json", default=None,
+                         help="results file (default: bench/results.json)")
+    p_bench.add_argument("--no-fpga", action="store_true", help="skip the FPGA builds")
+    p_bench.add_argument("--no-readme", action="store_true",
+                         help="do not update the table in ./README.md")
+    p_bench.set_defaults(func=cmd_bench)
 
     p_prog = sub.add_parser("program", help="flash a bitstream onto a connected board")
     p_prog.add_argument("--board", required=True)
