@@ -37,6 +37,9 @@ class CommandUnit(wiring.Component):
         The engine's read data, valid when ``access`` completes.
     busy : In(1)
         The engine runs a timestep.
+    settling : In(1)
+        The engine is merging an accepted AER event; register accesses wait for it, so a
+        counter read after an event sees it counted.
     events : In(EngineEvents)
         Strobes counted by the counters.
     params : Out(param_layout(cfg))
@@ -54,6 +57,7 @@ class CommandUnit(wiring.Component):
             "access": Out(stream.Signature(access_layout(cfg))),
             "rdata": In(DATA_BITS),
             "busy": In(1),
+            "settling": In(1),
             "events": In(EngineEvents),
             "params": Out(param_layout(cfg)),
             "timestep": Out(cfg.timestep_bits),
@@ -179,7 +183,9 @@ class CommandUnit(wiring.Component):
                 with m.Switch(cmd.op):
                     with m.Case(Opcode.READ, Opcode.WRITE):
                         with m.If(in_regs & reg_known):
-                            with m.If(~write):
+                            with m.If(self.settling):
+                                pass                    # decode again next cycle
+                            with m.Elif(~write):
                                 reply(reg_value)
                             with m.Elif(~reg_writable):
                                 fail(Status.BAD_ADDR, StatusBit.BAD_ADDR)

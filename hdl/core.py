@@ -66,6 +66,7 @@ class Core(wiring.Component):
         m.d.comb += [
             command.rdata.eq(engine.rdata),
             command.busy.eq(engine.busy),
+            command.settling.eq(engine.settling),
             command.events.eq(engine.events),
             engine.params.eq(command.params),
             engine.timestep.eq(command.timestep),

@@ -93,6 +93,9 @@ class Engine(wiring.Component):
     timestep : In(timestep_bits)
         Number of the running timestep, carried by output events.
     busy : Out(1)
+    settling : Out(1)
+        An accepted AER event is still being merged into the queue: its counters update
+        at the end of it.
     events : Out(EngineEvents)
     """
 
@@ -107,6 +110,7 @@ class Engine(wiring.Component):
             "params": In(param_layout(cfg)),
             "timestep": In(cfg.timestep_bits),
             "busy": Out(1),
+            "settling": Out(1),
             "events": Out(EngineEvents),
         })
 
@@ -204,10 +208,13 @@ class Engine(wiring.Component):
                         with m.Else():
                             m.d.comb += self.events.bad_axon.eq(1)
             with m.State("AER"):
-                # The spiked bit of the axon, read last cycle, decides: new or merged. (Read
-                # straight from the RAM, not from q: a START right behind the event must
-                # find the row in the queue.)
-                with m.If(rd["spiked"].data):
+                m.next = "AER_DECIDE"           # the axon's spiked bit is on its way to q
+            with m.State("AER_DECIDE"):
+                # The spiked bit of the axon decides: new or merged. (From q, a register:
+                # a block RAM's output is too slow to drive the counters and the queue.
+                # The engine is out of IDLE meanwhile, so a START right behind the event
+                # finds the row in the queue.)
+                with m.If(q["spiked"]):
                     m.d.comb += self.events.dup_spike.eq(1)
                 with m.Else():
                     m.d.comb += [
@@ -289,8 +296,9 @@ class Engine(wiring.Component):
         rdata = Signal(DATA_BITS)       # raw element bits, zero-extended (see command.py)
         idle_write = Signal()
         idle_read = Signal()
+        m.d.comb += self.settling.eq(fsm.ongoing("AER") | fsm.ongoing("AER_DECIDE"))
         m.d.comb += self.busy.eq(~(fsm.ongoing("IDLE") | fsm.ongoing("AER") |
-                                   fsm.ongoing("READ") |
+                                   fsm.ongoing("AER_DECIDE") | fsm.ongoing("READ") |
                                    fsm.ongoing("READ_ANSWER") | fsm.ongoing("MERGE") |
                                    fsm.ongoing("MERGE_WRITE") | fsm.ongoing("CLEAR")))
         with m.If(fsm.ongoing("IDLE") & self.access.valid):
