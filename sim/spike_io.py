@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_spike_train", "save_spikes", "load_network", "save_network"]
+__all__ = ["load_spike_train", "save_spikes", "load_network", "save_network",
+           "load_clear_steps", "save_clear_steps"]
 
 
 def load_spike_train(path, cfg, *, steps=None):
@@ -85,3 +86,22 @@ def save_network(path, golden):
     """Store ``golden``'s memories and parameters in the network format."""
     np.savez(path, **golden.state(),
              **{f"param.{name}": np.int64(value) for name, value in golden.params.items()})
+
+
+def save_clear_steps(path, steps):
+    """Write the step indices before which the core is cleared, one a line."""
+    Path(path).write_text("".join(f"{int(t)}\n" for t in sorted(set(steps))))
+
+
+def load_clear_steps(path):
+    """The set of step indices in a clear-steps file (see :func:`save_clear_steps`)."""
+    steps = set()
+    for number, line in enumerate(Path(path).read_text().splitlines(), 1):
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if not line.isdigit():
+            raise ValueError(f"{path}:{number}: expected a non-negative step index, not "
+                             f"{line!r}")
+        steps.add(int(line))
+    return steps

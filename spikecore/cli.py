@@ -66,6 +66,24 @@ def cmd_sim(args):
     print(f"  final state -> {out / 'state.npz'}; summary -> {out / 'summary.json'}")
     if "waves" in summary:
         print(f"  waves -> {summary['waves']} (open with GTKWave or Surfer)")
+    if args.plot:
+        from .sim.plots import plot_run
+        from .sim.simulate import golden_trace
+        from .sim.spike_io import load_spike_train
+        train = load_spike_train(args.input, cfg, steps=args.steps)
+        record = golden_trace(cfg, train, network=args.network)
+        for path in plot_run(args.plot, cfg, record):
+            print(f"  plot -> {path}")
+    return 0
+
+
+def cmd_import_nir(args):
+    from .sim.nir_import import import_nir, load_nir
+    imported = import_nir(load_nir(args.model), base=args.config_base, dt=args.dt,
+                          reset=args.reset)
+    out = imported.write(args.out)
+    print("\n".join(imported.report))
+    print(f"wrote {out / 'config.toml'}, {out / 'network.npz'}, {out / 'report.txt'}")
     return 0
 
 
@@ -155,7 +173,22 @@ def build_parser():
     p_sim.add_argument("--waves", action="store_true",
                        help="record waves (FST) of the RTL run")
     p_sim.add_argument("--out", required=True, help="output folder")
+    p_sim.add_argument("--plot", default=None, metavar="DIR",
+                       help="also write raster, membrane and weight pictures (PNG) to DIR "
+                            "(the states come from the golden model, bit-identical to the RTL)")
     p_sim.set_defaults(func=cmd_sim)
+
+    p_nir = sub.add_parser("import-nir", help="map a NIR graph onto a core config and network")
+    p_nir.add_argument("model", metavar="MODEL.nir", help="NIR file (nir.write)")
+    p_nir.add_argument("--out", required=True,
+                       help="output folder: config.toml, network.npz, report.txt")
+    p_nir.add_argument("--config-base", default="default", metavar="NAME",
+                       help="configuration whose widths and lanes are kept; " + config_help)
+    p_nir.add_argument("--dt", type=float, default=1.0,
+                       help="timestep in the units of the graph's time constants (default 1)")
+    p_nir.add_argument("--reset", choices=("zero", "subtract"), default="zero",
+                       help="reset after a spike (NIR's v_reset = 0 is 'zero')")
+    p_nir.set_defaults(func=cmd_import_nir)
 
     p_build = sub.add_parser("build", help="build a bitstream for an FPGA board (YoWASP tools)")
     p_build.add_argument("--board", required=True,
