@@ -49,5 +49,10 @@ def trace_update(trace, spiked, *, shift, inc, mode, bits):
 
 
 def weight_update(w, dw, w_min, w_max):
-    """``clamp(w + dw, w_min, w_max)``: the only way a learning rule changes a weight."""
-    return np.clip(np.asarray(w, dtype=np.int64) + dw, w_min, w_max)
+    """``clamp(w + dw, w_min, w_max)``: the only way a learning rule changes a weight.
+
+    Below ``w_min`` gives ``w_min``, else above ``w_max`` gives ``w_max`` (the order matters
+    only for a host that writes ``w_min > w_max``; the hardware tests in this order too).
+    """
+    x = np.asarray(w, dtype=np.int64) + dw
+    return np.where(x < w_min, w_min, np.where(x > w_max, w_max, x))

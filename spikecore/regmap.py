@@ -79,7 +79,9 @@ def param_fields(cfg):
     Registers of absent features (CUBA, STDP) are left out.
     """
     out = {
-        "threshold": (cfg.v_bits, True, "spike when v >= threshold"),
+        # Non-negative by construction: with a negative threshold, the subtract reset
+        # v - threshold would leave the membrane's range (the formal proofs found it).
+        "threshold": (cfg.v_bits - 1, False, "spike when v >= threshold"),
         "reset_mode": (1, False, "0: reset to zero, 1: subtract threshold"),
         "refractory": (cfg.ref_bits, False, "timesteps held after a spike"),
         "leak_shift": (_shift_bits(cfg.v_bits), False,

@@ -120,6 +120,20 @@ def test_reset_subtract():
     assert g.v.tolist() == [0, 0]
 
 
+def test_threshold_register_is_unsigned():
+    """The threshold register holds 0 .. 2^(v_bits-1)-1 (v_bits=12: 0 .. 2047), so the
+    subtract reset v - threshold can never leave the membrane's range. A negative value is
+    refused, naming the register; threshold 0 makes every integrating neuron spike (v >= 0)
+    and the subtract reset leaves v as it was (v - 0)."""
+    g = make(n_neurons=1, reset="subtract")
+    with pytest.raises(ValueError, match=r"threshold must be in \[0, 2047\], not -1"):
+        g.set_param("threshold", -1)
+    g.set_param("threshold", 0)
+    g.weights[0, 0] = 5
+    assert g.step([0]).tolist() == [0]
+    assert g.v[0] == 5
+
+
 # -- refractory ------------------------------------------------------------------------------
 
 def test_refractory_holds_then_integrates():
@@ -348,6 +362,19 @@ def test_stdp_clamps_at_w_max_and_w_min():
     # t1: axon 1 depressed by (16 >> 2) = 4: 0 - 4 = -4 -> clamped to w_min = -3
     g.step([1])
     assert g.weights[1, 0] == -3
+
+
+def test_stdp_clamp_order_when_w_min_exceeds_w_max():
+    """clamp(x, lo, hi) tests lo first (docs/semantics.md): with w_min = 10 > w_max = 5 a
+    weight below 10 becomes 10, one above becomes 5. t0: axon 0 (weight 55) makes neuron 0
+    spike; potentiation of row 0: 55 + 8 = 63 > w_min, > w_max -> 5. Row 1 never spiked:
+    pre-trace 0, dw 0, weight 3 < w_min -> 10."""
+    g = make_stdp()
+    g.set_param("w_min", 10)
+    g.set_param("w_max", 5)
+    g.weights[:, 0] = [55, 3]
+    assert g.step([0]).tolist() == [0]
+    assert g.weights[:, 0].tolist() == [5, 10]
 
 
 def test_stdp_visit_pulls_stored_weight_into_range():
