@@ -123,6 +123,18 @@ def cmd_bench(args):
     return 0
 
 
+def cmd_prove(args):
+    from .sim.formal import FormalToolError, prove
+    groups = None if args.only is None else [args.only]
+    try:
+        ok = prove(groups, depth=args.depth, keep=args.keep)
+    except FormalToolError as error:
+        print(f"spikecore: {error}", file=sys.stderr)
+        return 1
+    print("all properties hold" if ok else "some properties failed (see the traces above)")
+    return 0 if ok else 1
+
+
 def _config_name(value):
     if value is None:
         return "default"
@@ -216,6 +228,17 @@ def build_parser():
     p_prog.add_argument("--bitstream", default=None,
                         help="bitstream file (default: the one `spikecore build` wrote)")
     p_prog.set_defaults(func=cmd_program)
+
+    p_prove = sub.add_parser("prove", help="prove the core's safety properties (SymbiYosys)")
+    p_prove.add_argument("--depth", type=int, default=None, metavar="N",
+                         help="induction length or BMC/cover depth of every check (default: "
+                              "each check's own, see docs/verification.md)")
+    p_prove.add_argument("--only", default=None, metavar="GROUP",
+                         help="one property group: arith, streams, interface, liveness, cover")
+    p_prove.add_argument("--keep", default=None, metavar="DIR",
+                         help="folder for the RTLIL, .sby files and traces "
+                              "(default: build/formal)")
+    p_prove.set_defaults(func=cmd_prove)
     return parser
 
 
