@@ -38,8 +38,7 @@ class CommandUnit(wiring.Component):
     busy : In(1)
         The engine runs a timestep.
     settling : In(1)
-        The engine is merging an accepted AER event; register accesses wait for it, so a
-        counter read after an event sees it counted.
+        The engine is merging an accepted AER event; commands wait for it.
     events : In(EngineEvents)
         Strobes counted by the counters.
     params : Out(param_layout(cfg))
@@ -175,17 +174,17 @@ class CommandUnit(wiring.Component):
         shifts = {e.name: (e.span - 1).bit_length() for e in windows}
         with m.FSM(name="command"):
             with m.State("IDLE"):
-                m.d.comb += self.cmd.ready.eq(1)
-                with m.If(self.cmd.valid):
+                # Not while an AER event settles: a command after an accepted event then
+                # sees it counted and queued, and a START finds the engine idle.
+                m.d.comb += self.cmd.ready.eq(~self.settling)
+                with m.If(self.cmd.valid & self.cmd.ready):
                     m.d.sync += cmd.eq(self.cmd.payload)
                     m.next = "DECODE"
             with m.State("DECODE"):
                 with m.Switch(cmd.op):
                     with m.Case(Opcode.READ, Opcode.WRITE):
                         with m.If(in_regs & reg_known):
-                            with m.If(self.settling):
-                                pass                    # decode again next cycle
-                            with m.Elif(~write):
+                            with m.If(~write):
                                 reply(reg_value)
                             with m.Elif(~reg_writable):
                                 fail(Status.BAD_ADDR, StatusBit.BAD_ADDR)

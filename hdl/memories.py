@@ -6,7 +6,7 @@ a timestep and by host access (see docs/architecture.md).
 """
 
 from amaranth.hdl import Mux, Signal, signed, unsigned
-from amaranth.lib.fifo import SyncFIFO
+from amaranth.lib.fifo import SyncFIFOBuffered
 from amaranth.lib.memory import Memory
 
 from .layouts import acc_shape, lanes_of, spike_entry_layout, spike_rest_layout, state_shapes
@@ -90,7 +90,7 @@ class CoreMemories:
         the learning pass reads and clears it).
     spikes : Memory
         The spike list: one entry (group, lane mask) per neuron group that spiked.
-    queue : SyncFIFO
+    queue : SyncFIFOBuffered
         Rows to stream this step: distinct AER axons and recurrent spikes of the last step.
     rd, wr : dict
         The read and write port of each memory, by name.
@@ -117,7 +117,7 @@ class CoreMemories:
         self.spikes = Memory(shape=spike_entry_layout(cfg), depth=G, init=[], attrs=block)
         self.spike_rest = Memory(shape=spike_rest_layout(cfg), depth=G, init=[], attrs=block)
         row_bits = max(1, (cfg.n_rows - 1).bit_length())
-        self.queue = SyncFIFO(width=row_bits, depth=cfg.n_rows)
+        self.queue = SyncFIFOBuffered(width=row_bits, depth=cfg.n_rows)
         self.rows = {}
         if cfg.stdp:
             self.rows["pre_trace"] = Memory(shape=unsigned(cfg.trace_bits), depth=cfg.n_rows,
