@@ -163,10 +163,12 @@ def _evaluate(results):
             and r["config"] == "default"]
     if ecp5:
         fmax = ecp5[0].get("fmax_mhz")
-        targets["ecp5_100mhz"] = {"value": fmax, "met": bool(fmax and fmax >= 100)}
+        targets["ecp5_100mhz"] = {"value": fmax and round(fmax, 1),
+                                  "met": bool(fmax and fmax >= 100)}
     ice = [r for r in results.get("fpga", []) if r["board"] == "icebreaker"]
     if ice:
-        targets["ice40_fit_24mhz"] = {"value": ice[0].get("fmax_mhz"),
+        fmax = ice[0].get("fmax_mhz")
+        targets["ice40_fit_24mhz"] = {"value": fmax and round(fmax, 1),
                                       "met": ice[0]["error"] is None and
                                       bool(ice[0].get("timing_met"))}
     # The golden model against the RTL on the throughput workloads (default core): the
