@@ -166,6 +166,9 @@ class Engine(wiring.Component):
         targets = memory_targets(cfg)
         target_is = {name: access.target == i for i, name in enumerate(targets)}
         aer_id = Signal(aer_in_shape(cfg))
+        aer_queue = Signal()                 # an input row enters the queue
+        queued = Signal()                    # ... and did so last cycle
+        m.d.sync += queued.eq(aer_queue)
         clear_k = Signal(range(max(G, cfg.n_rows) + 1))
 
         # After reset the engine first clears the dynamic state (as a CLEAR command does):
@@ -176,14 +179,18 @@ class Engine(wiring.Component):
                 with m.If(self.access.valid):
                     with m.Switch(access.op):
                         with m.Case(AccessOp.START):
-                            m.d.comb += self.access.ready.eq(1)
-                            m.d.sync += group.eq(0)
-                            with m.If(queue.r_rdy):
-                                m.d.comb += queue.r_en.eq(1)
-                                m.d.sync += row.eq(queue.r_data)
-                                m.next = "ROWS"
-                            with m.Else():
-                                m.next = "NEURONS"
+                            # A row queued last cycle is not yet at the queue's output:
+                            # START waits a cycle for it. (Behind the command unit this
+                            # never happens: it takes no command while an event settles.)
+                            with m.If(~queued):
+                                m.d.comb += self.access.ready.eq(1)
+                                m.d.sync += group.eq(0)
+                                with m.If(queue.r_rdy):
+                                    m.d.comb += queue.r_en.eq(1)
+                                    m.d.sync += row.eq(queue.r_data)
+                                    m.next = "ROWS"
+                                with m.Else():
+                                    m.next = "NEURONS"
                         with m.Case(AccessOp.WRITE):
                             if single:
                                 # A single-port synapse RAM stores whole words: read the
@@ -224,6 +231,7 @@ class Engine(wiring.Component):
                         wr["spiked"].en.eq(1),
                         queue.w_en.eq(1),
                         queue.w_data.eq(aer_id),
+                        aer_queue.eq(1),
                     ]
                 m.next = "IDLE"
             with m.State("MERGE"):

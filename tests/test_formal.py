@@ -2,8 +2,8 @@
 formal core, and each group's broken twin is rejected with a trace.
 
 The CI subset: the depths are the defaults of :data:`spikecore.sim.formal.GROUPS` except the
-liveness bound, cut to the first timestep without input (its full depth takes minutes; run
-``spikecore prove --only liveness`` for it).
+liveness bound, cut to a first timestep with one input event (its full depth takes minutes;
+run ``spikecore prove --only liveness`` for it).
 """
 
 import os
@@ -15,9 +15,11 @@ from spikecore.sim.formal import (BROKEN, GROUPS, FormalToolError, formal_tools,
                                   prove, run_group)
 from spikecore.sim.formal_harness import FORMAL_CONFIG, arith_harness, step_bounds
 
-#: Depths of the CI subset: the liveness check sees a first step with no input row
-#: (START at cycle 2, idle again at 2 + 15 + 1 = 18).
-CI_DEPTH = {"liveness": 19}
+#: Depths of the CI subset: the liveness check sees a first step with one input row, the
+#: START right behind the event included (event accepted about cycle 3, decided at 5, START
+#: taken at 7, idle again at 7 + 18 + 1 = 26). At 19 cycles (no input row) it missed a START
+#: that overtook its row into the queue; 26 catches that bug.
+CI_DEPTH = {"liveness": 26}
 
 
 @pytest.fixture(scope="module")
