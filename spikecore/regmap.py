@@ -257,7 +257,10 @@ class RegMap:
             "field (an address above the map is refused); "
             f"data words {DATA_BITS} bits. A read "
             "returns the element's raw bits, zero-extended (the host sign-extends signed "
-            "ones, see `RegMap.decode_value`); a write takes two's complement.",
+            "ones, see `RegMap.decode_value`); a write takes the element's width of low bits "
+            "(two's complement) and ignores the bits above: the core does not check a data "
+            "word's range, the host encoder (`RegMap.encode_value`) refuses an out-of-range "
+            "value before it is sent.",
             f"A neuron `n` sits at offset `(n // {cfg.lanes}) << {self.lane_bits} | "
             f"n % {cfg.lanes}`; a synapse `(row, n)` at "
             f"`row << {self.group_bits + self.lane_bits} | neuron offset`.",
